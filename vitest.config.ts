@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per workspace; `source` resolves @hcp/* to TypeScript sources, so tests need no build.
+const project = (name: string) => ({
+  resolve: { conditions: ['source'] },
+  test: {
+    name,
+    root: `./${name}`,
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    projects: ['protocol', 'device', 'hub', 'simulator', 'scripts'].map(project),
+    reporters: ['default', './scripts/vitest-summary.mjs'],
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
