@@ -33,7 +33,10 @@ export default tseslint.config(
   },
   // protocol: pure; imports no I/O module and no other workspace.
   { files: ['protocol/src/**/*.ts'], rules: restrict(IO_MODULES, ['@hcp/*', '../../*/**']) },
-  // device and hub never import each other or the simulator.
-  { files: ['device/**/*.ts'], rules: restrict([], ['@hcp/hub', '@hcp/hub/*', '@hcp/simulator', '@hcp/simulator/*', '**/hub/src/**', '**/simulator/src/**']) },
-  { files: ['hub/**/*.ts'], rules: restrict([], ['@hcp/device', '@hcp/device/*', '@hcp/simulator', '@hcp/simulator/*', '**/device/src/**', '**/simulator/src/**']) },
+  // device and hub never import each other; their sources never import the simulator. Their tests
+  // may use the simulator's fakes (which implement the same interfaces as the real parts).
+  { files: ['device/src/**/*.ts'], rules: restrict([], ['@hcp/hub', '@hcp/hub/*', '@hcp/simulator', '@hcp/simulator/*', '**/hub/src/**', '**/simulator/src/**']) },
+  { files: ['device/test/**/*.ts', 'device/bench/**/*.ts'], rules: restrict([], ['@hcp/hub', '@hcp/hub/*', '**/hub/src/**']) },
+  { files: ['hub/src/**/*.ts'], rules: restrict([], ['@hcp/device', '@hcp/device/*', '@hcp/simulator', '@hcp/simulator/*', '**/device/src/**', '**/simulator/src/**']) },
+  { files: ['hub/test/**/*.ts', 'hub/bench/**/*.ts'], rules: restrict([], ['@hcp/device', '@hcp/device/*', '**/device/src/**']) },
 );

@@ -38,6 +38,7 @@ describe('dependency direction', () => {
     ['device/test/x.test.ts', "import { x } from '@hcp/hub';"],
     ['hub/src/x.ts', "import { x } from '@hcp/device';"],
     ['hub/src/x.ts', "import { x } from '@hcp/simulator';"],
+    ['hub/test/x.test.ts', "import { x } from '@hcp/device';"],
     ['hub/src/x.ts', "import { x } from '../../device/src/outbox.js';"],
   ])('%s: %s is refused', async (file, code) => {
     expect(await restricted(file, code)).toBeGreaterThan(0);
@@ -48,6 +49,8 @@ describe('dependency direction', () => {
     ['device/src/x.ts', "import { Rating } from '@hcp/protocol';"],
     ['hub/src/x.ts', "import Database from 'better-sqlite3';"],
     ['simulator/src/x.ts', "import { x } from '@hcp/device';"],
+    ['device/test/x.test.ts', "import { x } from '@hcp/simulator/panel';"],
+    ['hub/test/x.test.ts', "import { x } from '@hcp/simulator';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await restricted(file, code)).toBe(0);
   });
