@@ -1,0 +1,140 @@
+/**
+ * Canonical rating + case context (+ applicant, decrypted by the caller at send time) → the national
+ * 好差评 field set, all strings, ONE RECORD PER CASE NUMBER. Pure: no I/O, no clock.
+ * Field meanings: shared/reference/haochaping-data.md; code variants come from the profile.
+ */
+import {
+  CHANNELS, HcpError, channelCode, formatChinaTime, isBadReview, promiseCode, provinceLevel, userPropCode,
+  type Applicant, type Channel, type Rating,
+} from '@hcp/protocol';
+import type { ProvinceProfile } from './profile.js';
+
+/** The parts of a canonical Rating the forwarder needs (a Rating is assignable to it). */
+export type ForwardSource = Pick<
+  Rating,
+  'id' | 'caseNumbers' | 'level' | 'indicators' | 'channel' | 'assessNumber' | 'origin' | 'flags' | 'givenAt' | 'indicatorVersion'
+  | 'sessionId' | 'staffId' | 'itemCode' | 'hallId' | 'windowId'
+> & { text?: string | undefined };
+
+/**
+ * Non-personal case data, captured when the rating is stored (from the session / registry).
+ * Personal data never goes here: it is fetched and decrypted at send time (`Applicant`).
+ */
+export interface CaseContext {
+  itemCode?: string | undefined;
+  itemName?: string | undefined;
+  handleItemCode?: string | undefined;
+  subMatter?: string | undefined;
+  caseStatus?: 'pending' | 'in-progress' | 'completed' | undefined;
+  promiseKind?: 'immediate' | 'promised' | undefined;
+  staffName?: string | undefined;
+  deptName?: string | undefined;
+  deptCode?: string | undefined;
+  areaCode?: string | undefined;
+  /** 收件时间, ISO instant. */
+  acceptedAt?: string | undefined;
+}
+
+export type ApplicantData = Pick<Applicant, 'name' | 'idType' | 'idNumber' | 'userType'>;
+
+/** One evaluation record as the national field set names it. Every value a string. */
+export type NationalRecord = Readonly<Record<string, string>> & {
+  readonly projectNo: string;
+  readonly assessNumber: string;
+  readonly satisfaction: string;
+  readonly pf: string;
+  readonly assessTime: string;
+};
+
+/** Fields that carry personal data; masked in every view (see `maskRecord`). */
+export const PERSONAL_FIELDS: readonly string[] = ['userName', 'certKey', 'certKeyGOV'];
+
+export function formatTime(ms: number, format: ProvinceProfile['codes']['dateFormat']): string {
+  if (format === 'epoch-ms') return String(ms);
+  const s = formatChinaTime(ms);
+  return format === 'yyyyMMddHHmmss' ? s.replace(/[- :]/g, '') : s;
+}
+
+/** Province `pf` for a rating: the default-rating code for hub defaults, else the profile's channel table. */
+export function provinceChannel(source: Pick<ForwardSource, 'origin' | 'channel'>, profile: ProvinceProfile): string {
+  const variant = profile.codes.channelVariant;
+  if (source.origin === 'default') {
+    const policy = profile.defaultRating;
+    if (policy.mode === 'after-working-days' && policy.channelCode) return policy.channelCode;
+    return String(channelCode('default', variant));
+  }
+  const explicit = profile.codes.channels?.[String(source.channel)];
+  if (explicit !== undefined) return explicit;
+  const key = CHANNELS[source.channel as Channel]?.key;
+  if (!key) throw new HcpError('HCP_CODE_UNMAPPED', { table: 'channel', key: source.channel });
+  return String(channelCode(key, variant));
+}
+
+/**
+ * Maps one rating to its records (one per case number). Throws HcpError (HCP_CODE_UNMAPPED,
+ * HCP_BAD_REVIEW_NEEDS_REASON, HCP_VALIDATION) when a record could never be accepted: the
+ * worker dead-letters those instead of sending them.
+ * `overrides`: operator corrections (field → value) applied last, after a dead letter was fixed.
+ */
+export function mapRecords(
+  source: ForwardSource,
+  context: CaseContext,
+  applicant: ApplicantData | null,
+  profile: ProvinceProfile,
+  caseNumbers: readonly string[] = source.caseNumbers,
+  overrides: Readonly<Record<string, string>> = {},
+): NationalRecord[] {
+  const text = source.text?.trim() ?? '';
+  if (isBadReview(source.level) && source.indicators.length === 0 && text === '' && !overrides['evalDetail'] && !overrides['writingEvaluation']) {
+    throw new HcpError('HCP_BAD_REVIEW_NEEDS_REASON', { ratingId: source.id, level: source.level });
+  }
+  if (caseNumbers.length === 0) throw new HcpError('HCP_VALIDATION', { ratingId: source.id, errors: [{ field: '/caseNumbers', rule: 'at least one case number' }] });
+  const c = profile.codes;
+  const givenMs = Date.parse(source.givenAt);
+  const base: Record<string, string> = {
+    assessNumber: String(source.assessNumber),
+    satisfaction: provinceLevel(source.level, c.levelOrder),
+    evalDetail: source.indicators.join(','),
+    writingEvaluation: text,
+    pf: provinceChannel(source, profile),
+    assessTime: formatTime(givenMs, c.dateFormat),
+    taskCode: context.itemCode ?? source.itemCode ?? '',
+    taskHandleItem: context.handleItemCode ?? '',
+    taskName: context.itemName ?? '',
+    subMatter: context.subMatter ?? '',
+    proStatus: context.caseStatus ? ({ pending: '1', 'in-progress': '2', completed: '3' } as const)[context.caseStatus] : '',
+    proDepart: context.deptName || profile.hall.deptName,
+    deptCode: context.deptCode || profile.hall.deptCode,
+    areaCode: context.areaCode || profile.hall.areaCode,
+    proManager: context.staffName ?? '',
+    acceptDate: context.acceptedAt ? formatTime(Date.parse(context.acceptedAt), c.dateFormat) : '',
+    promiseTime: context.promiseKind ? promiseCode(context.promiseKind, c.promiseOrder) : '',
+    dataSource: c.dataSource,
+  };
+  if (applicant) {
+    base['userProp'] = userPropCode(applicant.userType, c.userType);
+    base['userName'] = applicant.name;
+    base['userPageType'] = applicant.idType;
+    base[c.idNumberField] = applicant.idNumber;
+  }
+  if (source.origin === 'default' && profile.defaultRating.mode === 'after-working-days') {
+    base[profile.defaultRating.markField] = '1';
+  }
+  return caseNumbers.map((projectNo) => {
+    if (projectNo.length === 0 || projectNo.length > 50) {
+      throw new HcpError('HCP_VALIDATION', { ratingId: source.id, errors: [{ field: '/projectNo', rule: '1..50 characters' }] });
+    }
+    return { ...base, projectNo, ...overrides } as NationalRecord;
+  });
+}
+
+/** A copy safe to show an operator: personal fields masked (name → 张*, id → first 3 + last 4). */
+export function maskRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = { ...record };
+  for (const f of PERSONAL_FIELDS) {
+    const v = out[f];
+    if (v === undefined || v === '') continue;
+    out[f] = f === 'userName' ? `${[...v][0] ?? ''}*` : v.length <= 7 ? '*'.repeat(v.length) : `${v.slice(0, 3)}${'*'.repeat(v.length - 7)}${v.slice(-4)}`;
+  }
+  return out;
+}
