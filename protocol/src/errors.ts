@@ -70,6 +70,7 @@ export const ERRORS = {
   HCP_PROVINCE_REJECTED: { message: 'provincial system rejected the record', retryable: false, http: 502 },
   HCP_PROVINCE_UNAVAILABLE: { message: 'provincial system unreachable or failing', retryable: true, http: 503 },
   HCP_PROVINCE_BAD_ANSWER: { message: 'provincial system answered in an unknown form', retryable: true, http: 502 },
+  HCP_PROVINCE_CONFIG: { message: 'provincial system refused the hub credentials or address; fix the province profile', retryable: true, http: 502 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
