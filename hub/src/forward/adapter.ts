@@ -21,7 +21,7 @@ export interface AdapterContext {
 
 export interface HttpRequest {
   readonly url: string;
-  readonly method: 'POST';
+  readonly method: 'POST' | 'GET';
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
@@ -44,6 +44,10 @@ export interface ProvinceAdapter {
   envelope(records: readonly Record<string, string>[], ctx: AdapterContext): unknown;
   sign(envelope: unknown, ctx: AdapterContext): HttpRequest;
   parse(answer: HttpAnswer, records: readonly NationalRecord[], ctx: AdapterContext): RecordOutcome[];
+  /** The call that fetches the 差评 indicator list; `etag` = version held now (may answer not-modified). */
+  indicatorsRequest?(ctx: AdapterContext, etag: string | null): HttpRequest;
+  /** The raw list object (validated by the caller), 'not-modified', or null when unreadable. */
+  parseIndicators?(answer: HttpAnswer): Record<string, unknown> | 'not-modified' | null;
 }
 
 /** map → envelope → sign for one batch. */
@@ -57,12 +61,19 @@ export function allOutcomes(n: number, outcome: RecordOutcome): RecordOutcome[] 
   return Array.from({ length: n }, () => outcome);
 }
 
-/** Shared HTTP-status rules: 408/429/5xx and auth failures are retryable (a config fix or the outage ends). */
+/**
+ * Shared HTTP-status rules. 408/429/5xx: the outage ends. 401/403/404/415: the hub's configuration
+ * (credentials, URL) is wrong for every record alike: keep them queued and visible rather than
+ * dead-letter the whole backlog; fixing the profile releases them.
+ */
 export function statusOutcome(status: number, body: string, n: number): RecordOutcome[] | null {
   if (status >= 200 && status < 300) return null;
   const reason = `HTTP ${status}: ${body.slice(0, 200)}`;
-  if (status === 408 || status === 429 || status >= 500 || status === 401 || status === 403) {
+  if (status === 408 || status === 429 || status >= 500) {
     return allOutcomes(n, { kind: 'retryable', code: 'HCP_PROVINCE_UNAVAILABLE', reason });
+  }
+  if (status === 401 || status === 403 || status === 404 || status === 415) {
+    return allOutcomes(n, { kind: 'retryable', code: 'HCP_PROVINCE_CONFIG', reason });
   }
   // Any other 4xx refuses the batch as a whole: isolate to find the record at fault.
   return allOutcomes(n, n > 1
@@ -70,20 +81,33 @@ export function statusOutcome(status: number, body: string, n: number): RecordOu
     : { kind: 'rejected', code: `HTTP_${status}`, reason });
 }
 
-/** Matches per-record results by (projectNo, assessNumber); a record without a result is retryable. */
-export function matchResults<T>(
+/**
+ * Per-record results → outcomes in request order. A result names its record by `index` and echoes
+ * (projectNo, assessNumber); the echo must agree, else the answer is not trusted for that record.
+ * Without an index, the key alone is used. A record without a trustworthy result is retryable.
+ */
+export function matchResults(
   records: readonly NationalRecord[],
-  results: readonly T[],
-  keyOf: (r: T) => string | null,
-  outcomeOf: (r: T) => RecordOutcome,
+  results: readonly unknown[],
+  outcomeOf: (r: Record<string, unknown>) => RecordOutcome,
 ): RecordOutcome[] {
-  const byKey = new Map<string, RecordOutcome>();
-  for (const r of results) {
-    const k = keyOf(r);
-    if (k !== null) byKey.set(k, outcomeOf(r));
+  const byIndex = new Map<number, Record<string, unknown>>();
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const x of results) {
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) continue;
+    const r = x as Record<string, unknown>;
+    if (typeof r['index'] === 'number') byIndex.set(r['index'], r);
+    else {
+      const p = str(r['projectNo']);
+      const a = str(r['assessNumber']);
+      if (p !== null && a !== null && !byKey.has(recordKey(p, a))) byKey.set(recordKey(p, a), r);
+    }
   }
-  return records.map((rec) => byKey.get(recordKey(rec.projectNo, rec.assessNumber))
-    ?? { kind: 'retryable', code: 'HCP_PROVINCE_BAD_ANSWER', reason: 'no result for this record in the answer' });
+  return records.map((rec, i) => {
+    const r = byIndex.get(i) ?? byKey.get(recordKey(rec.projectNo, rec.assessNumber));
+    if (r && (str(r['projectNo']) ?? rec.projectNo) === rec.projectNo && (str(r['assessNumber']) ?? rec.assessNumber) === rec.assessNumber) return outcomeOf(r);
+    return { kind: 'retryable', code: 'HCP_PROVINCE_BAD_ANSWER', reason: 'no matching result for this record in the answer' };
+  });
 }
 
 export function parseJsonObject(body: string): Record<string, unknown> | null {

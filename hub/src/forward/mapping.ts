@@ -46,6 +46,8 @@ export type NationalRecord = Readonly<Record<string, string>> & {
   readonly assessTime: string;
 };
 
+const REQUIRED: ReadonlySet<string> = new Set(['projectNo', 'assessNumber', 'satisfaction', 'pf', 'assessTime']);
+
 /** Fields that carry personal data; masked in every view (see `maskRecord`). */
 export const PERSONAL_FIELDS: readonly string[] = ['userName', 'certKey', 'certKeyGOV'];
 
@@ -117,9 +119,12 @@ export function mapRecords(
     base['userPageType'] = applicant.idType;
     base[c.idNumberField] = applicant.idNumber;
   }
-  if (source.origin === 'default' && profile.defaultRating.mode === 'after-working-days') {
+  if (source.origin === 'default' && profile.defaultRating.mode === 'after-working-days' && profile.defaultRating.markField) {
     base[profile.defaultRating.markField] = '1';
   }
+  // Optional fields without a value are left out: provinces check formats of what is present
+  // (an empty deptCode is not 18 characters), and absent means "not known".
+  for (const k of Object.keys(base)) if (base[k] === '' && !REQUIRED.has(k)) delete base[k];
   return caseNumbers.map((projectNo) => {
     if (projectNo.length === 0 || projectNo.length > 50) {
       throw new HcpError('HCP_VALIDATION', { ratingId: source.id, errors: [{ field: '/projectNo', rule: '1..50 characters' }] });

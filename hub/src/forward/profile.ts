@@ -66,7 +66,7 @@ export const DefaultRatingPolicy = Type.Union(
         days: Type.Integer({ minimum: 1, maximum: 60, description: 'working days after service' }),
         level: Type.Union([Type.Literal(3), Type.Literal(4), Type.Literal(5)], { default: 4, description: 'national order; Tai’an: 4 满意' }),
         channelCode: Type.Optional(Type.String({ minLength: 1, maxLength: 8, description: 'province pf for default ratings; absent = the variant\'s default code (Zhejiang: 7)' })),
-        markField: Type.String({ minLength: 1, maxLength: 32, default: 'isDefault', description: 'field set to "1" on default ratings' }),
+        markField: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'field set to "1" on default ratings, for provinces that have one (the generic profile has none: its unknown fields are rejected)' })),
       },
       { additionalProperties: false },
     ),
@@ -77,7 +77,7 @@ export type DefaultRatingPolicy = Static<typeof DefaultRatingPolicy>;
 
 export const IndicatorSource = Type.Union(
   [
-    Type.Object({ kind: Type.Literal('endpoint'), url: Str({ maxLength: 1024 }) }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('endpoint') }, { additionalProperties: false, description: 'the adapter\'s indicator call at the profile endpoint' }),
     Type.Object({ kind: Type.Literal('file'), path: Str({ maxLength: 1024 }) }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('none') }, { additionalProperties: false }),
   ],
@@ -100,7 +100,7 @@ export const ProvinceProfile = Type.Object(
     v: Type.Literal(1, { default: 1 }),
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: 'profile id, e.g. generic, shandong' }),
     adapter: Type.String({ minLength: 1, maxLength: 64, description: 'adapter name, e.g. generic-json, signed-envelope' }),
-    endpoint: Str({ maxLength: 1024, description: 'URL the records are POSTed to' }),
+    endpoint: Str({ maxLength: 1024, pattern: '^https?://', description: 'base URL of the provincial system; the adapter appends its paths' }),
     credentials: Credentials,
     codes: CodeVariants,
     hall: HallIdentity,

@@ -16,7 +16,7 @@ describe('mapRecords', () => {
     expect(recs.map((r) => r.projectNo)).toEqual(exampleRating.caseNumbers);
     for (const r of recs) for (const v of Object.values(r)) expect(typeof v).toBe('string');
     expect(recs[0]).toMatchObject({
-      assessNumber: '1', satisfaction: '2', evalDetail: '501,510', writingEvaluation: '', pf: '5',
+      assessNumber: '1', satisfaction: '2', evalDetail: '501,510', pf: '5',
       assessTime: '2026-11-21 10:15:30', taskCode: '330100-000-XK-001', taskName: '食品经营许可', proStatus: '3',
       proDepart: '市政务服务中心', deptCode: '11330100MB0000000X', areaCode: '330100', proManager: '王晓燕',
       acceptDate: '2026-11-21 09:00:00', promiseTime: '1', dataSource: '000',
@@ -38,7 +38,11 @@ describe('mapRecords', () => {
     const [r] = mapRecords(exampleRating, {}, null, loadProfile(base));
     expect(r).not.toHaveProperty('userName');
     expect(r).not.toHaveProperty('certKey');
-    expect(r).toMatchObject({ proDepart: '市政务服务中心', taskCode: exampleRating.itemCode, acceptDate: '', promiseTime: '' });
+    expect(r).toMatchObject({ proDepart: '市政务服务中心', taskCode: exampleRating.itemCode });
+    // empty optional fields are left out, required ones stay
+    expect(r).not.toHaveProperty('acceptDate');
+    expect(r).not.toHaveProperty('promiseTime');
+    expect(r).not.toHaveProperty('writingEvaluation');
   });
 
   it('refuses a 差评 without indicators or text, unless an operator supplied them', () => {
@@ -51,7 +55,8 @@ describe('mapRecords', () => {
   it('marks default ratings and uses the profile default channel', () => {
     const p = loadProfile({ ...base, codes: { channelVariant: 'zhejiang' }, defaultRating: { mode: 'after-working-days', days: 5 } });
     const [r] = mapRecords({ ...exampleRating, level: 4, indicators: [], origin: 'default', flags: ['default-rating'] }, context, null, p);
-    expect(r).toMatchObject({ pf: '7', isDefault: '1', satisfaction: '4' });
+    expect(r).toMatchObject({ pf: '7', satisfaction: '4' });
+    expect(r).not.toHaveProperty('isDefault');
     const q = loadProfile({ ...base, defaultRating: { mode: 'after-working-days', days: 4, channelCode: '5', markField: 'defaultEval' } });
     expect(mapRecords({ ...exampleRating, level: 4, origin: 'default' }, context, null, q)[0]).toMatchObject({ pf: '5', defaultEval: '1' });
   });

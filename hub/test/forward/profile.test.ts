@@ -17,7 +17,7 @@ describe('loadProfile', () => {
 
   it('fills defaults inside the chosen default-rating policy', () => {
     const p = loadProfile({ ...minimal, codes: { channelVariant: 'zhejiang' }, defaultRating: { mode: 'after-working-days', days: 5 } });
-    expect(p.defaultRating).toEqual({ mode: 'after-working-days', days: 5, level: 4, markField: 'isDefault' });
+    expect(p.defaultRating).toEqual({ mode: 'after-working-days', days: 5, level: 4 });
   });
 
   it('lists every error with its field', () => {

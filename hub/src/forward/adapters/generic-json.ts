@@ -1,56 +1,65 @@
 /**
- * `generic-json`: the generic profile the simulator's provincial system speaks (docs/provincial-generic.md).
+ * `generic-json`: the generic profile of docs/provincial-generic.md (section 3), which the
+ * simulator's provincial system speaks.
  *
- * Request: POST {endpoint}, `content-type: application/json`, `x-app-id: {appId}`,
- * `authorization: Bearer {secret}` when a secret is set; body `{ "appId", "records": [record...] }`
- * with the national field names, every value a string.
- * Answer: HTTP 200 `{ "results": [{ "projectNo", "assessNumber", "status": "accepted" | "duplicate"
- * | "rejected", "code"?, "message"? }] }`; 408/429/5xx/401/403 = try again later; other 4xx = the
- * batch as a whole was refused.
+ * Records: `POST {endpoint}/api/v1/evaluations`, headers `X-App-Id` / `X-App-Secret`, body
+ * `{ "records": [record…] }`; answer 200 `{ "code": "0", "results": [{ index, projectNo,
+ * assessNumber, status: accepted | duplicate | rejected, code?, reason? }] }` in request order.
+ * Indicators: `GET {endpoint}/api/v1/indicators` → `IndicatorList`, with ETag / If-None-Match.
+ * HTTP 5xx / 408 / 429, a reset or no answer: "may or may not have been stored" → retry the same
+ * records; `duplicate` then means stored.
  */
 import {
-  allOutcomes, matchResults, parseJsonObject, recordKey, statusOutcome, str,
+  allOutcomes, matchResults, parseJsonObject, statusOutcome, str,
   type ProvinceAdapter, type RecordOutcome,
 } from '../adapter.js';
 
-function outcomeOf(r: Record<string, unknown>): RecordOutcome {
+export function recordOutcome(r: Record<string, unknown>): RecordOutcome {
   const status = str(r['status']);
   if (status === 'accepted') return { kind: 'accepted' };
   if (status === 'duplicate') return { kind: 'duplicate' };
-  const code = str(r['code']) ?? 'REJECTED';
-  const reason = str(r['message']) ?? 'rejected without a message';
-  if (status === 'rejected') return { kind: 'rejected', code, reason };
-  if (status === 'retry') return { kind: 'retryable', code, reason };
+  if (status === 'rejected') return { kind: 'rejected', code: str(r['code']) ?? 'REJECTED', reason: str(r['reason']) ?? str(r['message']) ?? '未说明原因' };
   return { kind: 'retryable', code: 'HCP_PROVINCE_BAD_ANSWER', reason: `unknown status ${String(status)}` };
 }
+
+const url = (base: string, path: string): string => `${base.replace(/\/+$/, '')}${path}`;
 
 export const genericJson: ProvinceAdapter = {
   name: 'generic-json',
   map: (record) => ({ ...record }),
-  envelope: (records, { profile }) => ({ appId: profile.credentials.appId, records }),
+  envelope: (records) => ({ records }),
   sign: (envelope, { profile }) => ({
-    url: profile.endpoint,
+    url: url(profile.endpoint, '/api/v1/evaluations'),
     method: 'POST',
     headers: {
-      'content-type': 'application/json',
+      'content-type': 'application/json; charset=utf-8',
       'x-app-id': profile.credentials.appId,
-      ...(profile.credentials.secret ? { authorization: `Bearer ${profile.credentials.secret}` } : {}),
+      'x-app-secret': profile.credentials.secret,
     },
     body: JSON.stringify(envelope),
   }),
   parse: (answer, records) => {
     const byStatus = statusOutcome(answer.status, answer.body, records.length);
     if (byStatus) return byStatus;
-    const obj = parseJsonObject(answer.body);
-    const results = obj?.['results'];
+    const results = parseJsonObject(answer.body)?.['results'];
     if (!Array.isArray(results)) {
       return allOutcomes(records.length, { kind: 'retryable', code: 'HCP_PROVINCE_BAD_ANSWER', reason: `unreadable answer: ${answer.body.slice(0, 200)}` });
     }
-    const objs = results.filter((r): r is Record<string, unknown> => r !== null && typeof r === 'object');
-    return matchResults(records, objs, (r) => {
-      const p = str(r['projectNo']);
-      const a = str(r['assessNumber']);
-      return p !== null && a !== null ? recordKey(p, a) : null;
-    }, outcomeOf);
+    return matchResults(records, results, recordOutcome);
+  },
+  indicatorsRequest: ({ profile }, etag) => ({
+    url: url(profile.endpoint, '/api/v1/indicators'),
+    method: 'GET',
+    headers: {
+      'x-app-id': profile.credentials.appId,
+      'x-app-secret': profile.credentials.secret,
+      ...(etag ? { 'if-none-match': `"${etag}"` } : {}),
+    },
+    body: '',
+  }),
+  parseIndicators: (answer) => {
+    if (answer.status === 304) return 'not-modified';
+    if (answer.status !== 200) return null;
+    return parseJsonObject(answer.body);
   },
 };
