@@ -1,1 +1,2 @@
 export {};
+export * from './ack-peer/ack-peer.js';

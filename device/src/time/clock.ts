@@ -1,0 +1,77 @@
+/**
+ * Time, injected everywhere. `now()` is the wall clock (may be wrong on a Pi without RTC),
+ * `mono()` is monotonic milliseconds since boot (CLOCK_MONOTONIC on Linux), which together with
+ * the boot id lets the hub correct ratings given before the clock was trusted.
+ */
+import { readFileSync } from 'node:fs';
+import { randomFillSync, randomUUID } from 'node:crypto';
+import type { RandomFill } from '@hcp/protocol';
+
+export interface Clock {
+  now(): number;
+  mono(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  // process.hrtime uses CLOCK_MONOTONIC on Linux: ms since boot, unaffected by clock changes.
+  mono: () => Number(process.hrtime.bigint() / 1_000_000n),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export const systemRandom: RandomFill = (b) => randomFillSync(b);
+
+/** The kernel's boot id (changes every boot); a random id where the file is absent. */
+export function readBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 64) || randomUUID();
+  } catch {
+    return randomUUID();
+  }
+}
+
+export type ClockTrust =
+  | { readonly kind: 'untrusted' }
+  | { readonly kind: 'trusted'; readonly source: 'ntp' | 'hub'; readonly offsetMs: number };
+
+/** Wall time corrected by the hub's time.sync, and whether it can be trusted. */
+export class DeviceTime {
+  private trust: ClockTrust;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly bootId: string,
+    trustSystemClock: boolean,
+  ) {
+    this.trust = trustSystemClock ? { kind: 'trusted', source: 'ntp', offsetMs: 0 } : { kind: 'untrusted' };
+  }
+
+  now(): number {
+    return this.clock.now() + (this.trust.kind === 'trusted' ? this.trust.offsetMs : 0);
+  }
+
+  /** The hub's time in ms; adopted as the truth from now on. */
+  syncFromHub(hubNowMs: number): void {
+    this.trust = { kind: 'trusted', source: 'hub', offsetMs: hubNowMs - this.clock.now() };
+  }
+
+  info(): { trusted: boolean; source: 'ntp' | 'hub' | 'none'; bootId: string; monoMs: number } {
+    return {
+      trusted: this.trust.kind === 'trusted',
+      source: this.trust.kind === 'trusted' ? this.trust.source : 'none',
+      bootId: this.bootId,
+      monoMs: Math.max(0, Math.floor(this.clock.mono())),
+    };
+  }
+
+  iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+}
