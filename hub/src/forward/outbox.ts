@@ -1,0 +1,301 @@
+/**
+ * The durable forward outbox: one row per rating × case number, written in the same transaction
+ * that stores the rating (`enqueueForward`), drained by the delivery worker. Nothing is held in
+ * memory: a row is `pending` → `in-flight` (claimed for one request) → `delivered` | `dead`, and a
+ * process that dies mid-request leaves `in-flight` rows that `recoverInFlight` puts back to
+ * `pending` at the next start; they are resent and the province answers `duplicate`.
+ * Schema: hub/src/db/migrations/100_forward.sql. No personal data is stored here.
+ */
+import type Database from 'better-sqlite3';
+import { HcpError, type Rating } from '@hcp/protocol';
+import type { CaseContext, ForwardSource } from './mapping.js';
+import type { RecordOutcome } from './adapter.js';
+
+export type Db = Database.Database;
+
+export type OutboxState = 'pending' | 'in-flight' | 'delivered' | 'dead';
+
+export interface OutboxRow {
+  readonly seq: number;
+  readonly ratingId: string;
+  readonly projectNo: string;
+  readonly assessNumber: number;
+  readonly sessionId: string | null;
+  readonly source: ForwardSource;
+  readonly context: CaseContext;
+  readonly overrides: Readonly<Record<string, string>>;
+  readonly attempts: number;
+  readonly createdMs: number;
+}
+
+/** What the worker decided for one claimed row. */
+export type RowResult =
+  | { readonly seq: number; readonly kind: 'delivered'; readonly result: 'accepted' | 'duplicate' }
+  | { readonly seq: number; readonly kind: 'dead'; readonly code: string; readonly reason: string }
+  | { readonly seq: number; readonly kind: 'retry'; readonly code: string; readonly reason: string; readonly atMs: number };
+
+export interface OutboxStats {
+  /** rows not yet delivered nor dead (pending + in-flight) */
+  readonly backlog: number;
+  readonly inFlight: number;
+  /** age of the oldest row in the backlog, seconds; 0 when empty */
+  readonly oldestAgeS: number;
+  readonly delivered: number;
+  readonly deadOpen: number;
+}
+
+export interface DeadLetter {
+  readonly id: number;
+  readonly seq: number;
+  readonly ratingId: string;
+  readonly projectNo: string;
+  readonly assessNumber: number;
+  readonly code: string;
+  readonly reason: string;
+  readonly diedMs: number;
+  readonly state: 'open' | 'retried' | 'discarded';
+  readonly attempts: number;
+  readonly overrides: Readonly<Record<string, string>>;
+  readonly resolvedBy: string | null;
+  readonly resolvedMs: number | null;
+  readonly note: string | null;
+}
+
+/** The audit trail the hub provides (hub/src/audit.ts `AuditLog` fits); called inside the transaction. */
+export interface AuditSink {
+  record(actor: string, action: string, target: string | null, detail?: unknown): void;
+}
+
+/** Fields an operator may not override: the idempotency key, and personal data (never stored here). */
+export const PROTECTED_FIELDS: ReadonlySet<string> = new Set(['projectNo', 'assessNumber', 'userName', 'certKey', 'certKeyGOV', 'userPageType']);
+
+interface RawRow {
+  seq: number; rating_id: string; project_no: string; assess_number: number; session_id: string | null;
+  source: string; context: string; overrides: string | null; attempts: number; created_ms: number;
+}
+
+const toRow = (r: RawRow): OutboxRow => ({
+  seq: r.seq,
+  ratingId: r.rating_id,
+  projectNo: r.project_no,
+  assessNumber: r.assess_number,
+  sessionId: r.session_id,
+  source: JSON.parse(r.source) as ForwardSource,
+  context: JSON.parse(r.context) as CaseContext,
+  overrides: r.overrides ? (JSON.parse(r.overrides) as Record<string, string>) : {},
+  attempts: r.attempts,
+  createdMs: r.created_ms,
+});
+
+/** Only what mapping needs, so a stored row never carries fields that may later hold personal data. */
+export function forwardSource(r: Rating | ForwardSource): ForwardSource {
+  const s: ForwardSource = {
+    id: r.id, caseNumbers: r.caseNumbers, level: r.level, indicators: r.indicators, channel: r.channel,
+    assessNumber: r.assessNumber, origin: r.origin, flags: r.flags, givenAt: r.givenAt, indicatorVersion: r.indicatorVersion,
+    sessionId: r.sessionId, staffId: r.staffId, itemCode: r.itemCode, hallId: r.hallId, windowId: r.windowId,
+  };
+  if (r.text !== undefined) s.text = r.text;
+  return s;
+}
+
+function prepare(db: Db) {
+  return {
+    insert: db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, session_id, source, context, state, attempts, next_attempt_ms, created_ms, updated_ms)
+      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (rating_id, project_no) DO NOTHING`),
+    // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
+    // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
+    due: db.prepare(`SELECT seq, rating_id, project_no, assess_number, session_id, source, context, overrides, attempts, created_ms
+      FROM forward_outbox o WHERE state = 'pending' AND next_attempt_ms <= ?
+        AND (assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
+      ORDER BY next_attempt_ms, seq LIMIT ?`),
+    take: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = ? WHERE seq = ? AND state = 'pending'`),
+    delivered: db.prepare(`UPDATE forward_outbox SET state = 'delivered', result = ?, attempts = attempts + 1, delivered_ms = ?, updated_ms = ?, last_code = NULL, last_error = NULL
+      WHERE seq = ? AND state = 'in-flight'`),
+    dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
+    deadLetter: db.prepare(`INSERT INTO forward_dead_letters (outbox_seq, code, reason, died_ms, state) VALUES (?, ?, ?, ?, 'open')`),
+    retry: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = attempts + 1, next_attempt_ms = ?, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
+    recover: db.prepare(`UPDATE forward_outbox SET state = 'pending', updated_ms = ? WHERE state = 'in-flight'`),
+    counts: db.prepare(`SELECT
+        (SELECT count(*) FROM forward_outbox WHERE state IN ('pending', 'in-flight')) AS backlog,
+        (SELECT count(*) FROM forward_outbox WHERE state = 'in-flight') AS inFlight,
+        (SELECT min(created_ms) FROM forward_outbox WHERE state IN ('pending', 'in-flight')) AS oldest,
+        (SELECT count(*) FROM forward_outbox WHERE state = 'delivered') AS delivered,
+        (SELECT count(*) FROM forward_dead_letters WHERE state = 'open') AS deadOpen`),
+    nextDue: db.prepare(`SELECT min(next_attempt_ms) AS at FROM forward_outbox WHERE state = 'pending'`),
+    listDead: db.prepare(`SELECT d.id, d.outbox_seq AS seq, o.rating_id AS ratingId, o.project_no AS projectNo, o.assess_number AS assessNumber,
+        d.code, d.reason, d.died_ms AS diedMs, d.state, o.attempts, o.overrides, d.resolved_by AS resolvedBy, d.resolved_ms AS resolvedMs, d.note
+      FROM forward_dead_letters d JOIN forward_outbox o ON o.seq = d.outbox_seq
+      WHERE (? IS NULL OR d.state = ?) AND d.id < ? ORDER BY d.id DESC LIMIT ?`),
+    getDead: db.prepare(`SELECT d.id, d.outbox_seq AS seq, o.rating_id AS ratingId, o.project_no AS projectNo, o.assess_number AS assessNumber,
+        d.code, d.reason, d.died_ms AS diedMs, d.state, o.attempts, o.overrides, d.resolved_by AS resolvedBy, d.resolved_ms AS resolvedMs, d.note
+      FROM forward_dead_letters d JOIN forward_outbox o ON o.seq = d.outbox_seq WHERE d.id = ?`),
+    resolveDead: db.prepare(`UPDATE forward_dead_letters SET state = ?, resolved_ms = ?, resolved_by = ?, note = ? WHERE id = ? AND state = 'open'`),
+    revive: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = 0, next_attempt_ms = ?, overrides = ?, updated_ms = ?, last_code = NULL, last_error = NULL WHERE seq = ? AND state = 'dead'`),
+    getRow: db.prepare(`SELECT seq, rating_id, project_no, assess_number, session_id, source, context, overrides, attempts, created_ms FROM forward_outbox WHERE seq = ?`),
+    hasCase: db.prepare(`SELECT 1 FROM forward_outbox WHERE project_no = ? AND assess_number = 1 LIMIT 1`),
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+const cache = new WeakMap<Db, Statements>();
+/** Statements are prepared once per connection (better-sqlite3 performance guidance). */
+function statements(db: Db): Statements {
+  let s = cache.get(db);
+  if (!s) {
+    s = prepare(db);
+    cache.set(db, s);
+  }
+  return s;
+}
+
+/**
+ * Adds the forward records of a stored rating: one row per case number. Call it INSIDE the
+ * transaction that stores the rating (it never opens one itself, never awaits). Idempotent:
+ * a rating enqueued twice adds nothing the second time. Returns the rows added.
+ * A rating without case numbers (walk-up) has nothing a province could key it by: 0 rows.
+ */
+export function enqueueForward(db: Db, rating: Rating | ForwardSource, context: CaseContext, nowMs: number): number {
+  const s = statements(db);
+  const source = JSON.stringify(forwardSource(rating));
+  const ctx = JSON.stringify(context);
+  let added = 0;
+  for (const projectNo of rating.caseNumbers) {
+    added += s.insert.run(rating.id, projectNo, rating.assessNumber, rating.sessionId, source, ctx, nowMs, nowMs, nowMs).changes;
+  }
+  return added;
+}
+
+export class ForwardOutbox {
+  private readonly s: Statements;
+
+  constructor(readonly db: Db) {
+    this.s = statements(db);
+  }
+
+  enqueue(rating: Rating | ForwardSource, context: CaseContext, nowMs: number): number {
+    return enqueueForward(this.db, rating, context, nowMs);
+  }
+
+  /** Whether a first rating for this case is already queued or sent (default ratings check this). */
+  hasCase(projectNo: string): boolean {
+    return this.s.hasCase.get(projectNo) !== undefined;
+  }
+
+  /** Back to `pending` whatever a dead process left `in-flight`; they are resent (the province answers duplicate). */
+  recoverInFlight(nowMs: number): number {
+    return this.s.recover.run(nowMs).changes;
+  }
+
+  /** Claims up to `limit` due rows for one request. */
+  claim(limit: number, nowMs: number): OutboxRow[] {
+    return this.db.transaction(() => {
+      const rows = this.s.due.all(nowMs, limit) as RawRow[];
+      for (const r of rows) this.s.take.run(nowMs, r.seq);
+      return rows.map(toRow);
+    })();
+  }
+
+  /** Records the outcome of a request for each claimed row, in one transaction. */
+  complete(results: readonly RowResult[], nowMs: number): void {
+    this.db.transaction(() => {
+      for (const r of results) {
+        if (r.kind === 'delivered') this.s.delivered.run(r.result, nowMs, nowMs, r.seq);
+        else if (r.kind === 'dead') {
+          if (this.s.dead.run(r.code, r.reason, nowMs, r.seq).changes === 1) this.s.deadLetter.run(r.seq, r.code, r.reason, nowMs);
+        } else this.s.retry.run(r.atMs, r.code, r.reason, nowMs, r.seq);
+      }
+    })();
+  }
+
+  stats(nowMs: number): OutboxStats {
+    const c = this.s.counts.get() as { backlog: number; inFlight: number; oldest: number | null; delivered: number; deadOpen: number };
+    return {
+      backlog: c.backlog,
+      inFlight: c.inFlight,
+      oldestAgeS: c.oldest === null ? 0 : Math.max(0, Math.floor((nowMs - c.oldest) / 1000)),
+      delivered: c.delivered,
+      deadOpen: c.deadOpen,
+    };
+  }
+
+  /** Earliest time a pending row becomes due, or null. */
+  nextDueMs(): number | null {
+    return (this.s.nextDue.get() as { at: number | null }).at;
+  }
+
+  row(seq: number): OutboxRow | null {
+    const r = this.s.getRow.get(seq) as RawRow | undefined;
+    return r ? toRow(r) : null;
+  }
+
+  deadLetters(opts: { state?: DeadLetter['state'] | undefined; limit?: number; beforeId?: number | undefined } = {}): DeadLetter[] {
+    const st = opts.state ?? null;
+    return (this.s.listDead.all(st, st, opts.beforeId ?? Number.MAX_SAFE_INTEGER, opts.limit ?? 100) as (Omit<DeadLetter, 'overrides'> & { overrides: string | null })[])
+      .map((d) => ({ ...d, overrides: d.overrides ? (JSON.parse(d.overrides) as Record<string, string>) : {} }));
+  }
+
+  deadLetter(id: number): DeadLetter | null {
+    const d = this.s.getDead.get(id) as (Omit<DeadLetter, 'overrides'> & { overrides: string | null }) | undefined;
+    return d ? { ...d, overrides: d.overrides ? (JSON.parse(d.overrides) as Record<string, string>) : {} } : null;
+  }
+
+  /**
+   * Operator: correct (field overrides, merged over earlier ones; '' removes a field's override)
+   * and send again. Audited in the same transaction. HCP_NOT_FOUND / HCP_CONFLICT (not open) /
+   * HCP_VALIDATION (protected field).
+   */
+  retryDead(id: number, actor: string, audit: AuditSink, nowMs: number, corrections: Readonly<Record<string, string>> = {}, note?: string): DeadLetter {
+    const bad = Object.keys(corrections).filter((k) => PROTECTED_FIELDS.has(k) || !/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(k));
+    if (bad.length) throw new HcpError('HCP_VALIDATION', { errors: bad.map((field) => ({ field: `/corrections/${field}`, rule: 'may not be overridden' })) });
+    return this.db.transaction(() => {
+      const d = this.deadLetter(id);
+      if (!d) throw new HcpError('HCP_NOT_FOUND', { what: 'dead letter', id });
+      if (d.state !== 'open') throw new HcpError('HCP_CONFLICT', { what: 'dead letter', id, state: d.state });
+      const merged: Record<string, string> = { ...d.overrides };
+      for (const [k, v] of Object.entries(corrections)) {
+        if (v === '') delete merged[k];
+        else merged[k] = v;
+      }
+      this.s.resolveDead.run('retried', nowMs, actor, note ?? null, id);
+      this.s.revive.run(nowMs, Object.keys(merged).length ? JSON.stringify(merged) : null, nowMs, d.seq);
+      audit.record(actor, 'forward.dead-letter.retry', `forward_outbox:${d.seq}`, { deadLetterId: id, projectNo: d.projectNo, code: d.code, corrections, note });
+      return this.deadLetter(id)!;
+    })();
+  }
+
+  /** Operator: give up on a record (it stays on file, `dead`). Audited. */
+  discardDead(id: number, actor: string, audit: AuditSink, nowMs: number, note: string): DeadLetter {
+    return this.db.transaction(() => {
+      const d = this.deadLetter(id);
+      if (!d) throw new HcpError('HCP_NOT_FOUND', { what: 'dead letter', id });
+      if (d.state !== 'open') throw new HcpError('HCP_CONFLICT', { what: 'dead letter', id, state: d.state });
+      this.s.resolveDead.run('discarded', nowMs, actor, note, id);
+      audit.record(actor, 'forward.dead-letter.discard', `forward_outbox:${d.seq}`, { deadLetterId: id, projectNo: d.projectNo, code: d.code, note });
+      return this.deadLetter(id)!;
+    })();
+  }
+}
+
+/** Maps adapter outcomes onto row results (retry time from the injected backoff). */
+export function toRowResult(
+  seq: number,
+  outcome: RecordOutcome,
+  attemptsSoFar: number,
+  maxAttempts: number | null,
+  retryAt: (attempt: number) => number,
+): RowResult {
+  switch (outcome.kind) {
+    case 'accepted':
+    case 'duplicate':
+      return { seq, kind: 'delivered', result: outcome.kind };
+    case 'rejected':
+      return { seq, kind: 'dead', code: outcome.code, reason: outcome.reason };
+    case 'retryable': {
+      const attempt = attemptsSoFar + 1;
+      if (maxAttempts !== null && attempt >= maxAttempts) {
+        return { seq, kind: 'dead', code: outcome.code, reason: `gave up after ${attempt} attempts: ${outcome.reason}` };
+      }
+      return { seq, kind: 'retry', code: outcome.code, reason: outcome.reason, atMs: retryAt(attempt) };
+    }
+  }
+}

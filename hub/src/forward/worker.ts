@@ -1,0 +1,200 @@
+/**
+ * The delivery worker: claims due outbox rows in batches, maps them (decrypting applicant data
+ * only now, only in memory), sends them through the profile's adapter, and records each record's
+ * outcome. One request at a time, paced by the profile's rate limit; retries with exponential
+ * backoff + jitter; `duplicate` counts as delivered; permanent rejections become dead letters.
+ * start()/stop(); the clock, randomness, fetch and sleep are injected.
+ */
+import type { Logger } from 'pino';
+import { isHcpError } from '@hcp/protocol';
+import { buildRequest, type HttpAnswer, type ProvinceAdapter, type RecordOutcome } from './adapter.js';
+import { backoffDelay } from './backoff.js';
+import { mapRecords, type ApplicantData, type NationalRecord } from './mapping.js';
+import { toRowResult, type ForwardOutbox, type OutboxRow, type RowResult } from './outbox.js';
+import type { ProvinceProfile } from './profile.js';
+
+export interface Clock {
+  now(): number;
+}
+
+/**
+ * Personal data for a row, decrypted at send time by the hub (session applicant). Returns null
+ * when the session has none. Throwing means "not now" (e.g. key unavailable): the row is retried.
+ */
+export type ApplicantSource = (sessionId: string) => ApplicantData | null;
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+
+export interface WorkerDeps {
+  readonly outbox: ForwardOutbox;
+  readonly profile: ProvinceProfile;
+  readonly adapter: ProvinceAdapter;
+  readonly applicants: ApplicantSource;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly log: Logger;
+  readonly fetch?: FetchLike;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Called once per record outcome (metrics). */
+  readonly onOutcome?: (kind: RowResult['kind'], code: string | null) => void;
+}
+
+/** Worker state as a union, not booleans. */
+export type WorkerState =
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'idle'; readonly since: number }
+  | { readonly kind: 'sending'; readonly since: number; readonly records: number }
+  | { readonly kind: 'backing-off'; readonly since: number; readonly reason: string };
+
+const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
+  if (signal.aborted) return resolve();
+  const t = setTimeout(() => { signal.removeEventListener('abort', done); resolve(); }, ms);
+  const done = (): void => { clearTimeout(t); resolve(); };
+  signal.addEventListener('abort', done, { once: true });
+});
+
+export class ForwardWorker {
+  private state: WorkerState = { kind: 'stopped' };
+  private loop: Promise<void> | null = null;
+  private stopping = new AbortController();
+  private wakeup = new AbortController();
+  private nextSendMs = 0;
+  private lastError: { at: number; code: string; reason: string } | null = null;
+  private sent = 0;
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  get status(): { state: WorkerState; lastError: { at: number; code: string; reason: string } | null; requests: number } {
+    return { state: this.state, lastError: this.lastError, requests: this.sent };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = new AbortController();
+    const recovered = this.deps.outbox.recoverInFlight(this.deps.clock.now());
+    if (recovered) this.deps.log.info({ recovered }, 'forward: in-flight records from a previous run will be resent');
+    this.state = { kind: 'idle', since: this.deps.clock.now() };
+    this.loop = this.run();
+  }
+
+  /** Finishes the request under way (its answer is recorded), then stops. */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping.abort();
+    this.wakeup.abort();
+    await this.loop;
+    this.loop = null;
+    this.state = { kind: 'stopped' };
+  }
+
+  /** New records were committed: look now instead of at the next poll. */
+  wake(): void {
+    this.wakeup.abort();
+  }
+
+  private async run(): Promise<void> {
+    const sleep = this.deps.sleep ?? defaultSleep;
+    while (!this.stopping.signal.aborted) {
+      let n = 0;
+      try {
+        n = await this.runOnce();
+      } catch (err) {
+        // runOnce records outcomes itself; reaching here is a bug or a database error: log, pause, go on.
+        this.deps.log.error({ err }, 'forward: delivery round failed');
+      }
+      if (this.stopping.signal.aborted) break;
+      const now = this.deps.clock.now();
+      let waitMs = Math.max(0, this.nextSendMs - now);
+      if (n === 0) {
+        const due = this.deps.outbox.nextDueMs();
+        waitMs = Math.max(waitMs, Math.min(this.deps.profile.pollIntervalMs, due === null ? Infinity : Math.max(0, due - now)));
+        if (waitMs === 0) waitMs = 1;
+      }
+      if (waitMs > 0) {
+        if (this.wakeup.signal.aborted) this.wakeup = new AbortController();
+        await sleep(waitMs, AbortSignal.any([this.stopping.signal, this.wakeup.signal]));
+      }
+    }
+  }
+
+  /** One round: claim a batch, send it, record the outcomes. Returns the records handled. */
+  async runOnce(): Promise<number> {
+    const { outbox, profile, clock } = this.deps;
+    const rows = outbox.claim(profile.batchSize, clock.now());
+    if (rows.length === 0) {
+      if (this.state.kind !== 'idle') this.state = { kind: 'idle', since: clock.now() };
+      return 0;
+    }
+    const results: RowResult[] = [];
+    const sendable: { row: OutboxRow; record: NationalRecord }[] = [];
+    for (const row of rows) {
+      try {
+        const applicant = row.sessionId ? this.deps.applicants(row.sessionId) : null;
+        const [record] = mapRecords(row.source, row.context, applicant, profile, [row.projectNo], row.overrides);
+        sendable.push({ row, record: record! });
+      } catch (err) {
+        // A record that can never be accepted is dead-lettered without being sent; anything else waits.
+        const code = isHcpError(err) ? err.code : 'HCP_INTERNAL';
+        const reason = err instanceof Error ? err.message : String(err);
+        results.push(isHcpError(err) && !err.retryable
+          ? { seq: row.seq, kind: 'dead', code, reason }
+          : this.toResult(row, { kind: 'retryable', code, reason }));
+      }
+    }
+    if (sendable.length) {
+      const outcomes = await this.send(sendable.map((s) => s.record));
+      const isolate: { row: OutboxRow; record: NationalRecord }[] = [];
+      sendable.forEach((s, i) => {
+        const o = outcomes[i]!;
+        if (o.kind === 'retryable' && o.isolate && sendable.length > 1) isolate.push(s);
+        else results.push(this.toResult(s.row, o));
+      });
+      // The batch was refused as a whole: send its records one by one so only the bad one dies.
+      for (const s of isolate) {
+        if (this.stopping.signal.aborted) {
+          results.push(this.toResult(s.row, { kind: 'retryable', code: 'HCP_UNAVAILABLE', reason: 'stopped before isolating' }));
+          continue;
+        }
+        const [o] = await this.send([s.record]);
+        results.push(this.toResult(s.row, o!));
+      }
+    }
+    outbox.complete(results, clock.now());
+    for (const r of results) this.deps.onOutcome?.(r.kind, r.kind === 'delivered' ? r.result : r.code);
+    const retry = results.find((r) => r.kind === 'retry');
+    this.state = retry && retry.kind === 'retry'
+      ? { kind: 'backing-off', since: clock.now(), reason: retry.reason }
+      : { kind: 'idle', since: clock.now() };
+    return rows.length;
+  }
+
+  private toResult(row: OutboxRow, o: RecordOutcome): RowResult {
+    const { profile, clock, random } = this.deps;
+    if (o.kind === 'retryable' || o.kind === 'rejected') this.lastError = { at: clock.now(), code: o.code, reason: o.reason };
+    return toRowResult(row.seq, o, row.attempts, profile.retry.maxAttempts, (attempt) => clock.now() + backoffDelay(attempt, profile.retry, random));
+  }
+
+  /** One HTTP request for these records; transport failures make every record retryable. */
+  private async send(records: readonly NationalRecord[]): Promise<RecordOutcome[]> {
+    const { adapter, profile, clock } = this.deps;
+    const ctx = { profile, nowMs: clock.now() };
+    // Pace by the rate limit: this batch may start no earlier than the previous one allowed.
+    const now = clock.now();
+    if (this.nextSendMs > now) await (this.deps.sleep ?? defaultSleep)(this.nextSendMs - now, this.stopping.signal);
+    this.nextSendMs = Math.max(now, this.nextSendMs) + (records.length * 1000) / profile.rateLimit.recordsPerSecond;
+    const req = buildRequest(adapter, records, ctx);
+    this.state = { kind: 'sending', since: now, records: records.length };
+    this.sent++;
+    let answer: HttpAnswer;
+    try {
+      const f: FetchLike = this.deps.fetch ?? ((url, init) => fetch(url, init));
+      const res = await f(req.url, { method: req.method, headers: { ...req.headers }, body: req.body, signal: AbortSignal.timeout(profile.retry.timeoutMs) });
+      answer = { status: res.status, body: await res.text() };
+    } catch (err) {
+      const reason = err instanceof Error ? `${err.name}: ${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err);
+      this.deps.log.warn({ reason, records: records.length }, 'forward: province unreachable; will retry');
+      return records.map(() => ({ kind: 'retryable', code: 'HCP_PROVINCE_UNAVAILABLE', reason }));
+    }
+    return adapter.parse(answer, records, ctx);
+  }
+}
