@@ -1,0 +1,100 @@
+/**
+ * The embedded MQTT broker (aedes) with per-device authentication and topic ACLs.
+ * The hub does not use the broker object directly for messages: it connects to it like any
+ * client (see link.ts), so embedded and external brokers share one code path.
+ */
+import { createServer, type Server } from 'node:net';
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { DeviceAuth, MqttPrincipal } from './device-auth.js';
+import type { Metrics } from '../metrics.js';
+import { listen } from './port.js';
+
+export interface EmbeddedBrokerOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+export class EmbeddedBroker {
+  private broker: Aedes | undefined;
+  private server: Server | undefined;
+  private readonly principals = new WeakMap<Client, MqttPrincipal>();
+  private readonly refused: (l?: Record<string, string>) => void;
+  port = 0;
+
+  constructor(
+    private readonly auth: DeviceAuth,
+    private readonly log: Logger,
+    metrics: Metrics,
+    private readonly opts: EmbeddedBrokerOptions,
+  ) {
+    this.refused = metrics.counter('hcp_hub_mqtt_refused_total', 'MQTT connects, publishes and subscribes refused by the ACL');
+    metrics.gauge('hcp_hub_mqtt_clients', 'clients connected to the embedded broker', () => this.broker?.connectedClients ?? 0);
+  }
+
+  async start(): Promise<number> {
+    const broker = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        this.auth
+          .authenticate(username, password?.toString('utf8'), client.id)
+          .then((p) => {
+            if (!p) {
+              this.refused({ what: 'connect' });
+              const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
+              done(err, false);
+              return;
+            }
+            this.principals.set(client, p);
+            done(null, true);
+          })
+          .catch((err: unknown) => {
+            this.log.error({ err }, 'mqtt authenticate failed');
+            done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
+          });
+      },
+      authorizePublish: (client, packet, done) => {
+        if (!client) return done(null); // the broker's own messages ($SYS, will handling)
+        const p = this.principals.get(client);
+        if (p && this.auth.mayPublish(p, packet.topic)) return done(null);
+        this.refused({ what: 'publish' });
+        this.log.warn({ clientId: client.id, topic: packet.topic }, 'publish refused');
+        done(new Error('topic forbidden'));
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const p = this.principals.get(client);
+        if (p && this.auth.maySubscribe(p, sub.topic)) return done(null, sub);
+        this.refused({ what: 'subscribe' });
+        this.log.warn({ clientId: client.id, topic: sub.topic }, 'subscribe refused');
+        done(new Error('topic forbidden'));
+      },
+    });
+    this.broker = broker;
+    this.server = createServer(broker.handle);
+    this.port = await listen(
+      this.server,
+      this.opts.port,
+      this.opts.host,
+      'MQTT',
+      `another MQTT broker may run there: use --mqtt-port 0 for a free port, or --mqtt-url mqtt://127.0.0.1:${this.opts.port} to use that broker`,
+    );
+    return this.port;
+  }
+
+  /** Cuts a device off at once (decommission). Its next connect is refused by authenticate. */
+  disconnect(deviceId: string): boolean {
+    const clients = (this.broker as unknown as { clients?: Record<string, Client & { close(cb?: () => void): void }> } | undefined)?.clients;
+    const c = clients?.[deviceId];
+    if (!c) return false;
+    c.close();
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const broker = this.broker;
+    this.server = undefined;
+    this.broker = undefined;
+    if (broker) await new Promise<void>((r) => broker.close(() => r()));
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+}

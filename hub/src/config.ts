@@ -1,0 +1,61 @@
+/**
+ * Hub configuration: one TypeBox schema holds every default; a config file (JSON) and the command
+ * line are merged over it, validated once (all errors listed), then frozen.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { HALL_ID_PATTERN, HcpError, validate, formatErrors } from '@hcp/protocol';
+
+export const HubConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './hcp-data', description: 'database, keys and credentials live here' }),
+    hallId: Type.String({ pattern: HALL_ID_PATTERN, default: 'hall-1', description: 'the service hall this hub runs' }),
+    hallName: Type.String({ minLength: 1, maxLength: 100, default: '政务服务大厅' }),
+    httpHost: Type.String({ default: '0.0.0.0' }),
+    httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    mqttHost: Type.String({ default: '0.0.0.0' }),
+    mqttPort: Type.Integer({ minimum: 0, maximum: 65535, default: 1883, description: 'embedded broker port' }),
+    mqttUrl: Type.Optional(Type.String({ pattern: '^mqtts?://', description: 'use this external broker instead of the embedded one' })),
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'hub URL as devices and phones reach it' })),
+    publicMqttUrl: Type.Optional(Type.String({ pattern: '^mqtts?://', description: 'broker URL handed to devices' })),
+    claimCodeTtlS: Type.Integer({ minimum: 60, default: 86_400 }),
+    sessionTtlS: Type.Integer({ minimum: 10, default: 600, description: 'a pushed session times out after this' }),
+    inactivityTimeoutS: Type.Integer({ minimum: 5, default: 600, description: 'no message for this long → offline' }),
+    healthCheckS: Type.Integer({ minimum: 1, default: 60 }),
+    offlineAlertMin: Type.Number({ minimum: 0, default: 10 }),
+    diskLowBytes: Type.Integer({ minimum: 0, default: 200_000_000 }),
+    backlogGrowthReports: Type.Integer({ minimum: 2, default: 3, description: 'consecutive growing backlog reports before an alert' }),
+    webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    loginRatePerMin: Type.Integer({ minimum: 1, default: 10 }),
+    publicRatePerMin: Type.Integer({ minimum: 1, default: 60 }),
+    logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+export type HubConfig = Readonly<Static<typeof HubConfigSchema>>;
+
+/** Merges defaults, file and overrides; throws HCP_CONFIG_INVALID listing every error. */
+export function makeConfig(overrides: Record<string, unknown> = {}, file?: string): HubConfig {
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new HcpError('HCP_CONFIG_UNREADABLE', { file }, { cause: err, message: `cannot read config file ${file}` });
+    }
+    try {
+      fromFile = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new HcpError('HCP_CONFIG_INVALID', { file, errors: [{ field: '', rule: 'valid JSON' }] }, { cause: err, message: `config file ${file} is not valid JSON` });
+    }
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
+  const withDefaults = Value.Default(HubConfigSchema, merged);
+  const r = validate(HubConfigSchema, withDefaults);
+  if (!r.ok) throw new HcpError('HCP_CONFIG_INVALID', { errors: r.errors }, { message: `configuration is invalid: ${formatErrors(r.errors)}` });
+  return Object.freeze({ ...r.value, dataDir: resolve(r.value.dataDir) });
+}

@@ -1,0 +1,121 @@
+/**
+ * The single writer for everything devices publish. Messages arriving close together are handled
+ * in one transaction (one fsync for many ratings); each message runs in its own savepoint, so one
+ * failing message rolls back alone. Work that must follow the commit (acks to devices, commands,
+ * events) is queued with `ctx.after()` and runs only once the commit succeeded.
+ */
+import type { Logger } from 'pino';
+import { parseTopic, type DevicePublishKind, type TopicAddress } from '@hcp/protocol';
+import type { Db } from '../db/db.js';
+import type { Clock } from '../clock.js';
+import type { Metrics } from '../metrics.js';
+
+export interface InboxContext {
+  readonly tx: Db;
+  /** Unix ms at the start of this batch (injected clock). */
+  readonly now: number;
+  /** Runs after the commit; a returned promise is awaited on stop(). */
+  after(fn: () => void | Promise<unknown>): void;
+}
+
+export type KindHandler = (ctx: InboxContext, address: TopicAddress, payload: Buffer) => void;
+
+export interface InboxOptions {
+  /** Flush at once when this many messages wait (default 500). */
+  readonly maxBatch?: number;
+}
+
+export class DeviceInbox {
+  private queue: { address: TopicAddress; payload: Buffer }[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly handlers = new Map<DevicePublishKind, KindHandler>();
+  private readonly received: (l?: Record<string, string>) => void;
+  private readonly failed: (l?: Record<string, string>, by?: number) => void;
+  private readonly batches: (l?: Record<string, string>, by?: number) => void;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    metrics: Metrics,
+    private readonly opts: InboxOptions = {},
+  ) {
+    this.received = metrics.counter('hcp_hub_mqtt_messages_total', 'device messages received by kind');
+    this.failed = metrics.counter('hcp_hub_inbox_failures_total', 'device messages whose handling threw (rolled back, not acked)');
+    this.batches = metrics.counter('hcp_hub_inbox_commits_total', 'inbox transactions committed');
+    metrics.gauge('hcp_hub_inbox_queue', 'device messages waiting for the next commit', () => this.queue.length);
+  }
+
+  handle(kind: DevicePublishKind, handler: KindHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** The MQTT message sink. Never throws. */
+  push(topic: string, payload: Buffer): void {
+    const p = parseTopic(topic);
+    if (!p.ok || !this.handlers.has(p.topic.kind as DevicePublishKind)) {
+      this.received({ kind: 'invalid-topic' });
+      return;
+    }
+    this.received({ kind: p.topic.kind });
+    if (this.stopped) return; // shutting down: not acked, the device re-sends
+    this.queue.push({ address: p.topic, payload });
+    if (this.queue.length >= (this.opts.maxBatch ?? 500)) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Handles every queued message in one transaction, then runs the after-commit work. */
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    const after: (() => void | Promise<unknown>)[] = [];
+    const now = this.clock.now();
+    const one = this.db.transaction((ctx: InboxContext, address: TopicAddress, payload: Buffer) => {
+      this.handlers.get(address.kind as DevicePublishKind)?.(ctx, address, payload);
+    });
+    try {
+      this.db.transaction(() => {
+        for (const m of batch) {
+          const mine: (() => void | Promise<unknown>)[] = [];
+          const ctx: InboxContext = { tx: this.db, now, after: (fn) => mine.push(fn) };
+          try {
+            one(ctx, m.address, m.payload); // nested transaction = savepoint
+            after.push(...mine);
+          } catch (err) {
+            this.failed({ kind: m.address.kind });
+            this.log.error({ err, deviceId: m.address.deviceId, kind: m.address.kind }, 'device message failed; rolled back');
+          }
+        }
+      })();
+    } catch (err) {
+      // the commit itself failed (disk full, I/O): nothing is acked, devices will re-send
+      this.failed({ kind: 'commit' }, batch.length);
+      this.log.error({ err, messages: batch.length }, 'inbox commit failed');
+      return;
+    }
+    this.batches();
+    for (const fn of after) {
+      try {
+        const r = fn();
+        if (r instanceof Promise) {
+          const tracked = r.catch((err: unknown) => this.log.warn({ err }, 'after-commit work failed')).finally(() => this.pending.delete(tracked));
+          this.pending.add(tracked);
+        }
+      } catch (err) {
+        this.log.warn({ err }, 'after-commit work failed');
+      }
+    }
+  }
+
+  /** Graceful stop: refuse new messages, commit what is queued, wait for its acks to be sent. */
+  async stop(): Promise<void> {
+    this.flush();
+    this.stopped = true;
+    await Promise.allSettled([...this.pending]);
+  }
+}

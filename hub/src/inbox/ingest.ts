@@ -1,0 +1,150 @@
+/**
+ * Rating ingest: validate, check the topic, verify the signature, insert once by rating id, then
+ * (after the inbox commits) ack on the device's acks topic.
+ *
+ * Results per rating: `stored` (inserted now), `duplicate` (this id was stored before: acked again,
+ * counted, never stored twice), `rejected` with a code (only for ratings whose id can be read;
+ * the device keeps them aside). A rating that is neither is not acked and the device re-sends it.
+ */
+import {
+  Rating, buildTopic, isUuidV7, validate, verifyRating,
+  type Ack, type ErrorCode, type RatingFlag, type TopicAddress,
+} from '@hcp/protocol';
+import type { Logger } from 'pino';
+import type { Db, Stmt } from '../db/db.js';
+import type { Metrics } from '../metrics.js';
+import type { InboxContext } from './inbox.js';
+import type { ClockCorrector } from './clock-correction.js';
+import type { DeviceKeys } from './device-keys.js';
+import type { Publisher } from '../broker/commands.js';
+
+/** A rating as stored by the hub. */
+export interface StoredRating {
+  /** Exactly as signed by the device. */
+  readonly rating: Rating;
+  readonly receivedAt: string;
+  /** givenAt corrected for an untrusted clock when the boot's offset is known, else the device's. */
+  readonly givenAt: string;
+  /** The device's flags plus the hub's ('clock-corrected'). */
+  readonly flags: readonly RatingFlag[];
+}
+
+/**
+ * A hook that runs INSIDE the ingest transaction (a savepoint per rating), right after the rating
+ * was inserted for the first time (never for duplicates). Write to your own tables with `tx`
+ * (e.g. the forwarder fills its outbox): either the rating and everything the hooks wrote are
+ * committed together, or none of it is. Hooks must be synchronous and must not do I/O other than
+ * `tx`; a hook that throws rolls back this rating, which is then not acked (the device re-sends).
+ * `after` queues work that must run only after the commit (events, commands).
+ */
+export type IngestHook = (tx: Db, rating: StoredRating, after: (fn: () => void | Promise<unknown>) => void) => void;
+
+type AckItem = Ack['items'][number];
+
+export class Ingest {
+  private readonly hooks: IngestHook[] = [];
+  private insert?: Stmt;
+  private readonly results: (l?: Record<string, string>, by?: number) => void;
+
+  constructor(
+    private readonly keys: DeviceKeys,
+    private readonly corrector: ClockCorrector,
+    private readonly link: Publisher,
+    private readonly log: Logger,
+    metrics: Metrics,
+  ) {
+    this.results = metrics.counter('hcp_hub_ratings_total', 'ratings handled by result and code');
+  }
+
+  /** Registers a hook run inside the ingest transaction for every newly stored rating. Returns an unregister function. */
+  onStored(hook: IngestHook): () => void {
+    this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
+  }
+
+  /** The inbox handler for the `ratings` kind. */
+  readonly handle = (ctx: InboxContext, address: TopicAddress, payload: Buffer): void => {
+    const items = this.process(ctx, address, payload);
+    if (items.length === 0) return;
+    const ack: Ack = { v: 1, at: new Date(ctx.now).toISOString(), items };
+    const topic = buildTopic(address.hallId, address.deviceId, 'acks');
+    ctx.after(() => this.link.publish(topic, JSON.stringify(ack)));
+  };
+
+  private process(ctx: InboxContext, address: TopicAddress, payload: Buffer): AckItem[] {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.results({ result: 'rejected', code: 'HCP_JSON_MALFORMED' });
+      return [];
+    }
+    const list = parsed !== null && typeof parsed === 'object' ? (parsed as { ratings?: unknown }).ratings : undefined;
+    if (!Array.isArray(list)) {
+      this.results({ result: 'rejected', code: 'HCP_VALIDATION' });
+      return [];
+    }
+    const version = (parsed as { v?: unknown }).v;
+    const items: AckItem[] = [];
+    const reject = (raw: unknown, code: ErrorCode): void => {
+      this.results({ result: 'rejected', code });
+      const id = raw !== null && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+      if (typeof id === 'string' && isUuidV7(id)) items.push({ id, result: 'rejected', code });
+    };
+    for (const [i, raw] of list.entries()) {
+      if (i >= 200) reject(raw, 'HCP_VALIDATION');
+      else if (version !== 1) reject(raw, 'HCP_VERSION_UNSUPPORTED');
+      else {
+        const r = this.one(ctx, address, raw);
+        if (typeof r === 'string') reject(raw, r);
+        else items.push(r);
+      }
+    }
+    return items;
+  }
+
+  private one(ctx: InboxContext, address: TopicAddress, raw: unknown): AckItem | ErrorCode {
+    const v = validate(Rating, raw);
+    if (!v.ok) return 'HCP_VALIDATION';
+    const r = v.value;
+    if (r.deviceId !== address.deviceId || r.hallId !== address.hallId) return 'HCP_TOPIC_FORBIDDEN';
+    const dev = this.keys.get(r.deviceId);
+    if (!dev) return 'HCP_DEVICE_UNKNOWN';
+    if (dev.state !== 'active') return 'HCP_DEVICE_REVOKED';
+    if (dev.hallId !== r.hallId) return 'HCP_TOPIC_FORBIDDEN';
+    if (!verifyRating(r, dev.key)) return 'HCP_SIGNATURE_INVALID';
+
+    const nowIso = new Date(ctx.now).toISOString();
+    const flags: RatingFlag[] = [...r.flags];
+    let corrected: string | null = null;
+    if (!r.clock.trusted) {
+      const off = this.corrector.offset(r.deviceId, r.clock.bootId);
+      if (off !== undefined) {
+        corrected = new Date(off + r.clock.monoMs).toISOString();
+        if (!flags.includes('clock-corrected')) flags.push('clock-corrected');
+      }
+    }
+    this.insert ??= ctx.tx.prepare(`INSERT INTO ratings
+      (id, hall_id, device_id, window_id, session_id, level, given_at, corrected_given_at, clock_trusted, boot_id, mono_ms, flags, seq, received_at, body)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    try {
+      this.insert.run(r.id, r.hallId, r.deviceId, r.windowId, r.sessionId, r.level, r.givenAt, corrected, r.clock.trusted ? 1 : 0,
+        r.clock.bootId, r.clock.monoMs, JSON.stringify(flags), r.seq, nowIso, JSON.stringify(r));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        this.results({ result: 'duplicate' });
+        return { id: r.id, result: 'duplicate' };
+      }
+      throw err;
+    }
+    const stored: StoredRating = { rating: r, receivedAt: nowIso, givenAt: corrected ?? r.givenAt, flags };
+    for (const h of this.hooks) h(ctx.tx, stored, ctx.after);
+    // a trusted rating teaches the offset of its boot; earlier untrusted ratings of that boot get corrected
+    if (r.clock.trusted) this.corrector.learn(r.deviceId, r.clock.bootId, Date.parse(r.givenAt) - r.clock.monoMs, nowIso);
+    this.results({ result: 'stored' });
+    return { id: r.id, result: 'stored' };
+  }
+}

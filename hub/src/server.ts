@@ -1,0 +1,26 @@
+/**
+ * Runs one hub process: build, listen, and close on SIGINT/SIGTERM (graceful: nothing queued is
+ * lost). Nothing else lives here; the parts are wired in hub.ts.
+ */
+import type { Logger } from 'pino';
+import type { HubConfig } from './config.js';
+import { startHub } from './hub.js';
+
+export async function runServer(config: HubConfig, logger?: Logger): Promise<void> {
+  const h = await startHub(config, logger ? { logger } : {});
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    h.hub.log.info({ signal }, 'shutting down');
+    h.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        h.hub.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
