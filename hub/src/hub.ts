@@ -109,7 +109,7 @@ export class Hub {
       await this.broker.start();
     }
     this.inbox = new DeviceInbox(this.db, this.clock, this.log.child({ part: 'inbox' }), this.metrics);
-    this.link = new HubLink(this.mqttUrl, this.secrets.mqtt, (t, p) => this.inbox.push(t, p), this.log.child({ part: 'mqtt' }));
+    this.link = new HubLink(this.mqttUrl, c.hallId, this.secrets.mqtt, (t, p) => this.inbox.push(t, p), this.log.child({ part: 'mqtt' }));
     const commands = new CommandSender(this.link, this.clock);
     const keys = new DeviceKeys(this.db, crypto);
     const corrector = new ClockCorrector(this.db);

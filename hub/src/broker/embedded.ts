@@ -65,7 +65,7 @@ export class EmbeddedBroker {
         if (p && this.auth.maySubscribe(p, sub.topic)) return done(null, sub);
         this.refused({ what: 'subscribe' });
         this.log.warn({ clientId: client.id, topic: sub.topic }, 'subscribe refused');
-        done(new Error('topic forbidden'));
+        done(null, null); // SUBACK 0x80 for this filter; the connection stays up
       },
     });
     this.broker = broker;

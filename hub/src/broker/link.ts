@@ -8,7 +8,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { DEVICE_PUBLISHES, TOPIC_ROOT, TOPIC_VERSION } from '@hcp/protocol';
+import { DEVICE_PUBLISHES, hallFilter } from '@hcp/protocol';
 import type { HubSecrets } from '../secrets.js';
 
 export type MessageSink = (topic: string, payload: Buffer) => void;
@@ -18,6 +18,8 @@ export class HubLink {
 
   constructor(
     private readonly url: string,
+    /** The hub serves one hall and subscribes to that hall's topics only (a shared broker may carry others). */
+    private readonly hallId: string,
     private readonly creds: HubSecrets['mqtt'],
     private readonly sink: MessageSink,
     private readonly log: Logger,
@@ -41,7 +43,7 @@ export class HubLink {
     client.on('error', (err) => this.log.warn({ err }, 'hub mqtt client error'));
     client.on('offline', () => this.log.warn('hub mqtt client offline'));
     client.on('connect', () => this.log.info('hub mqtt client connected'));
-    const filters = Object.fromEntries(DEVICE_PUBLISHES.map((k) => [`${TOPIC_ROOT}/${TOPIC_VERSION}/+/+/${k}`, { qos: 1 as const }]));
+    const filters = Object.fromEntries(DEVICE_PUBLISHES.map((k) => [hallFilter(this.hallId, k), { qos: 1 as const }]));
     const granted = await client.subscribeAsync(filters);
     const bad = granted.filter((g) => g.qos === 128);
     if (bad.length) throw new Error(`broker refused the hub's subscriptions: ${bad.map((g) => g.topic).join(', ')}`);

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestSuite } from './ingest-suite.js';
+import { provisionDevice, startTestHub, type TestHub } from '../helpers/hub.js';
+import { DevicePublisher, makeRating } from '../helpers/publisher.js';
+import type { StoredRating } from '../../src/inbox/ingest.js';
+
+describe('ingest over the embedded broker', () => {
+  ingestSuite();
+});
+
+describe('ingest hooks and clock correction', () => {
+  let t: TestHub;
+  let dev: DevicePublisher;
+  beforeAll(async () => {
+    t = await startTestHub();
+    t.hub.db.exec('CREATE TABLE hook_outbox (rating_id TEXT PRIMARY KEY)');
+    const p = provisionDevice(t.hub);
+    dev = await new DevicePublisher({ ...p, mqtt: { ...p.mqtt, url: t.hub.mqttUrl } }).connect();
+  });
+  afterAll(async () => {
+    await dev?.close();
+    await t?.stop();
+  });
+
+  it('a hook writes in the same transaction; a throwing hook rolls the rating back and it is not acked', async () => {
+    const seen: StoredRating[] = [];
+    let fail = true;
+    const off = t.hub.onRatingStored((tx, s) => {
+      seen.push(s);
+      tx.prepare('INSERT INTO hook_outbox (rating_id) VALUES (?)').run(s.rating.id);
+      if (fail) throw new Error('hook failed');
+    });
+    const r = makeRating(dev.creds);
+    const other = makeRating(dev.creds);
+    await dev.publishRatings([r]);
+    await dev.publishRatings([other]);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(dev.acks.has(r.id)).toBe(false);
+    expect(t.hub.db.prepare('SELECT COUNT(*) AS n FROM ratings WHERE id IN (?, ?)').get(r.id, other.id)).toEqual({ n: 0 });
+    expect(t.hub.db.prepare('SELECT COUNT(*) AS n FROM hook_outbox').get()).toEqual({ n: 0 });
+    fail = false;
+    await dev.publishRatings([r]); // the device re-sends
+    expect((await dev.waitAcks([r.id]))[0]!.result).toBe('stored');
+    expect(t.hub.db.prepare('SELECT rating_id FROM hook_outbox').all()).toEqual([{ rating_id: r.id }]);
+    // a duplicate does not run hooks again
+    const n = seen.length;
+    dev.acks.delete(r.id);
+    await dev.publishRatings([r]);
+    await dev.waitAcks([r.id]);
+    expect(seen.length).toBe(n);
+    off();
+  });
+
+  it('untrusted-clock ratings are corrected once a trusted rating of the same boot arrives; the original is kept', async () => {
+    const boot = 'boot-untrusted-1';
+    const early = makeRating(dev.creds, { givenAt: '1970-01-01T00:00:10.000Z', clock: { trusted: false, source: 'none', bootId: boot, monoMs: 10_000 }, flags: ['clock-untrusted'] });
+    await dev.publishRatings([early]);
+    await dev.waitAcks([early.id]);
+    const row1 = t.hub.db.prepare('SELECT corrected_given_at AS c, flags FROM ratings WHERE id = ?').get(early.id) as { c: string | null; flags: string };
+    expect(row1.c).toBeNull();
+    // trusted: wall 2026-11-21T02:00:00Z at mono 70 s → offset = wall − 70 s
+    const later = makeRating(dev.creds, { givenAt: '2026-11-21T02:00:00.000Z', clock: { trusted: true, source: 'hub', bootId: boot, monoMs: 70_000 } });
+    await dev.publishRatings([later]);
+    await dev.waitAcks([later.id]);
+    const row2 = t.hub.db.prepare('SELECT corrected_given_at AS c, given_at AS g, flags FROM ratings WHERE id = ?').get(early.id) as { c: string; g: string; flags: string };
+    expect(row2.c).toBe('2026-11-21T01:59:00.000Z');
+    expect(row2.g).toBe('1970-01-01T00:00:10.000Z');
+    expect(JSON.parse(row2.flags)).toEqual(['clock-untrusted', 'clock-corrected']);
+    // a rating of that boot arriving now is corrected at ingest
+    const after = makeRating(dev.creds, { givenAt: '1970-01-01T00:00:20.000Z', clock: { trusted: false, source: 'none', bootId: boot, monoMs: 20_000 } });
+    await dev.publishRatings([after]);
+    await dev.waitAcks([after.id]);
+    expect(t.hub.db.prepare('SELECT corrected_given_at AS c, flags FROM ratings WHERE id = ?').get(after.id)).toEqual({ c: '2026-11-21T01:59:10.000Z', flags: '["clock-corrected"]' });
+  });
+});
