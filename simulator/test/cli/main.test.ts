@@ -1,0 +1,152 @@
+/**
+ * The hcp-sim CLI as a user runs it: real child processes of the built bin (build first:
+ * `npx tsc -b simulator`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeHub } from '../business/fake-hub.js';
+
+const BIN = fileURLToPath(new URL('../../bin/hcp-sim.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+function sim(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Collects a child's stdout and resolves when a line matches. */
+function waitForLine(child: ChildProcess, re: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      buf += d.toString('utf8');
+      const m = re.exec(buf);
+      if (m) {
+        child.stdout?.off('data', onData);
+        resolve(m);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code} before ${re}: ${buf}`)));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+describe('hcp-sim CLI (child processes of the built bin)', () => {
+  let dir: string;
+  beforeAll(() => {
+    if (!existsSync(BUILT)) throw new Error('simulator is not built: run `npx tsc -b simulator` first');
+    dir = mkdtempSync(join(tmpdir(), 'hcp-sim-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists its commands with --help, and exits 2 without a command', () => {
+    const r = sim(['--help']);
+    expect(r.status).toBe(0);
+    for (const c of ['provincial', 'business', 'panel', 'fleet']) expect(r.stdout).toContain(c);
+    const none = sim([]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('Usage: hcp-sim');
+  });
+
+  it.each([
+    ['provincial', ['--port', '--data', '--profile', '--fail-rate', '--latency', '--outage-after', '--outage-for', '--drop-connection', '--duplicate-rate']],
+    ['business', ['--hub', '--token', '--rate', '--windows', '--staff', '--batch-share', '--limit', '--seed']],
+  ])('%s --help describes every option', (name, flags) => {
+    const r = sim([name, '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Usage: hcp-sim ${name}`);
+    for (const f of flags) expect(r.stdout).toContain(f);
+    expect(sim([name, '-h']).stdout).toBe(r.stdout);
+  });
+
+  it.each(['panel', 'fleet'])('%s is reported as not yet available with exit code 2', (name) => {
+    const r = sim([name, '--help']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('not yet available');
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // a message, not a stack trace
+  });
+
+  it('answers usage errors with exit code 2 and a hint', () => {
+    const cases: [string[], RegExp][] = [
+      [['nope'], /unknown command/],
+      [['provincial', '--fail-rate', '1.5'], /--fail-rate must be a number/],
+      [['provincial', '--profile', 'soap'], /--profile must be one of generic, signed-envelope/],
+      [['provincial', '--bogus'], /Unknown option/],
+      [['provincial', '--indicators', join(dir, 'missing.json')], /--indicators: cannot read/],
+      [['business', '--token', 't'], /--hub URL is required/],
+      [['business', '--hub', 'http://127.0.0.1:9'], /--token/],
+      [['business', '--hub', 'not a url', '--token', 't'], /--hub must be a URL/],
+      [['business', '--hub', 'http://127.0.0.1:9', '--token', 't', '--rate', '0'], /--rate must be/],
+    ];
+    for (const [args, re] of cases) {
+      const r = sim(args, { HCP_HUB_TOKEN: '' });
+      expect([args.join(' '), r.status]).toEqual([args.join(' '), 2]);
+      expect(r.stderr).toMatch(re);
+    }
+  });
+
+  it('provincial serves, counts, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'provincial', '--port', '0', '--data', join(dir, 'p.sqlite'), '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const [, url] = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const res = await fetch(`${url}/api/v1/evaluations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-app-id': 'hcp-hall', 'x-app-secret': 'hcp-secret' },
+        body: JSON.stringify({ records: [{ projectNo: 'CLI-1', assessNumber: '1', satisfaction: '4', pf: '5', assessTime: '2026-01-01 09:00:00' }] }),
+      });
+      expect(((await res.json()) as { summary: unknown }).summary).toEqual({ accepted: 1, duplicate: 0, rejected: 0 });
+      const counts = (await (await fetch(`${url}/sim/counts`)).json()) as { stored: number };
+      expect(counts.stored).toBe(1);
+      const final = waitForLine(child, /final counts: stored 1/);
+      child.kill('SIGTERM');
+      await final;
+      expect(await exitOf(child)).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('business opens --limit sessions on the hub and exits 0 with a tally', async () => {
+    const hub = new FakeHub();
+    const url = await hub.start();
+    try {
+      const child = spawn(process.execPath, [BIN, 'business', '--hub', url, '--token', 'tok', '--rate', '200', '--limit', '5', '--seed', '3'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      expect(await exitOf(child)).toBe(0);
+      expect(out).toMatch(/limit reached: .*opened 5 · rejected 0 · failed 0/);
+      expect(hub.sessions()).toHaveLength(5);
+      expect(hub.seen.filter((s) => s.method === 'GET').map((s) => s.url).sort()).toEqual(['/api/staff', '/api/windows']);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('business exits 1 with a clear message when the hub cannot list windows', async () => {
+    const hub = new FakeHub();
+    hub.windows = 'nothing';
+    const url = await hub.start();
+    try {
+      const child = spawn(process.execPath, [BIN, 'business', '--hub', url, '--token', 'tok'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+      expect(await exitOf(child)).toBe(1);
+      expect(err).toMatch(/cannot read \/api\/windows .*--windows|pass the list with a flag/);
+    } finally {
+      await hub.stop();
+    }
+  });
+});
