@@ -31,6 +31,9 @@ export function toAnswer(err: unknown): { status: number; body: ErrorAnswer } {
     if (err.detail !== undefined && err.statusCode < 500) body.detail = err.detail;
     return { status: err.statusCode, body };
   }
+  if (err instanceof FieldValidationError) {
+    return { status: 400, body: { code: 'HCP_VALIDATION', message: `${err.part} is invalid`, detail: { part: err.part, errors: err.errors } } };
+  }
   const fe = err as FastifyError & { validation?: unknown; validationContext?: string };
   if (fe.validation !== undefined) {
     const cause = (fe as { cause?: unknown }).cause;
