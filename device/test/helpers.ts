@@ -1,6 +1,6 @@
 /** Shared test fixtures: a real in-process MQTT broker, temp dirs, a provisioned identity. */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +24,7 @@ export async function startBroker(port = 0): Promise<TestBroker> {
   const server: Server = createServer(broker.handle);
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   const p = (server.address() as AddressInfo).port;
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HcpError } from '@hcp/protocol';
+import { type HcpError } from '@hcp/protocol';
 import { loadConfig } from '../../src/config/load.js';
 
 describe('device config', () => {

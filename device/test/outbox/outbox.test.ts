@@ -8,7 +8,10 @@ import { Outbox } from '../../src/outbox/outbox.js';
 import { tempDir } from '../helpers.js';
 
 const key = randomBytes(32).toString('base64url');
-const fill = (b: Uint8Array) => randomBytes(b.length).copy(b) && b;
+const fill = (b: Uint8Array): Uint8Array => {
+  randomBytes(b.length).copy(b);
+  return b;
+};
 function rating(seq: number): Rating {
   return signRating({
     v: 1, id: uuidv7(Date.now(), fill), hallId: 'h1', deviceId: 'd1', windowId: 'w1', sessionId: null, caseNumbers: [], staffId: null, itemCode: null,

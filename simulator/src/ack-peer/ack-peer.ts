@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  Ack, Command, DeviceEvent, DeviceStatus, RatingBatch, Telemetry, CommandResult, buildTopic, decodeJson, parseTopic, verifyRating,
+  type Ack, type Command, DeviceEvent, DeviceStatus, RatingBatch, Telemetry, CommandResult, buildTopic, decodeJson, parseTopic, verifyRating,
   type CommandType, type Rating,
 } from '@hcp/protocol';
 
