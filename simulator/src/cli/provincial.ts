@@ -118,7 +118,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     random: seededRandom(num(v, 'seed', { integer: true }) ?? 1),
     logger: pino({ name: 'hcp-sim-provincial' }, pino.destination(2)),
   });
-  await sim.start();
+  try {
+    await sim.start();
+  } catch (err) {
+    await sim.stop();
+    if ((err as { code?: string }).code === 'EADDRINUSE') {
+      io.err(`hcp-sim provincial: HCP_PORT_IN_USE: port ${num(v, 'port') ?? 8090} is already in use (try --port 0 for any free port)`);
+      return 1;
+    }
+    throw err;
+  }
   io.out(`provincial simulator (${sim.profile}) listening on ${sim.url}  — counts: ${sim.url}/sim/counts`);
   let last = '';
   const timer = v.quiet

@@ -3,6 +3,8 @@
  * `npx tsc -b simulator`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +116,21 @@ describe('hcp-sim CLI (child processes of the built bin)', () => {
       expect(await exitOf(child)).toBe(0);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('provincial says HCP_PORT_IN_USE and exits 1 when its port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    try {
+      const port = String((blocker.address() as AddressInfo).port);
+      const child = spawn(process.execPath, [BIN, 'provincial', '--port', port, '--data', join(dir, 'busy.sqlite')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+      expect(await exitOf(child)).toBe(1);
+      expect(err).toContain('HCP_PORT_IN_USE');
+    } finally {
+      await new Promise((r) => blocker.close(r));
     }
   });
 

@@ -300,6 +300,16 @@ describe('ProvincialSimulator faults', () => {
     expect((await post(evals(), { records: [record('OH1')] })).status).toBe(200);
   });
 
+  it('stop() cuts a request held by a hang outage instead of waiting for it', async () => {
+    t.prov.startOutage(600, 'hang');
+    const failed = expect(post(evals(), { records: [record('OS1')] })).rejects.toThrow();
+    while (t.prov.counts().requests.outage < 1) await new Promise((r) => setImmediate(r));
+    await t.prov.stop();
+    await failed;
+    t.prov = await makeSim(t);
+    expect(t.prov.counts().stored).toBe(0);
+  });
+
   it('the /sim control routes validate fault settings and are never faulted', async () => {
     const bad = await fetch(`${t.prov.url}/sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"failRate":2,"nope":1}' });
     expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([400, 'E_BODY']);
