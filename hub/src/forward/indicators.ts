@@ -81,7 +81,9 @@ export class IndicatorStore {
       let parsed: ReturnType<NonNullable<ProvinceAdapter['parseIndicators']>>;
       try {
         const res = await this.fetchFn(req.url, { method: req.method, headers: { ...req.headers }, ...(req.method === 'POST' ? { body: req.body } : {}), signal: AbortSignal.timeout(this.profile.retry.timeoutMs) });
-        parsed = this.adapter.parseIndicators({ status: res.status, body: await res.text() });
+        const body = await res.text();
+        if (res.status >= 500 || res.status === 429 || res.status === 408) throw new Error(`HTTP ${res.status}: ${body.slice(0, 200)}`);
+        parsed = this.adapter.parseIndicators({ status: res.status, body });
       } catch (err) {
         throw new HcpError('HCP_PROVINCE_UNAVAILABLE', { what: 'indicator list' }, { cause: err });
       }
