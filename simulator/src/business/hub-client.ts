@@ -4,7 +4,9 @@
  *   GET  {hub}/api/staff     → staff: an array, or {items|staff: [...]}; each {id, active?}
  *   POST {hub}/api/sessions  → body SessionOpenRequest (@hcp/protocol); 2xx = opened
  * The hub is written in parallel, so list answers are read tolerantly; an answer we cannot read
- * becomes a HubListError telling the user to pass --windows / --staff instead.
+ * becomes a HubListError telling the user to pass --windows / --staff instead. The hub lets only
+ * reading roles (operator, auditor, …) list windows and staff, not a business token, so the lists
+ * may use a second token (`listToken`).
  */
 import type { SessionOpenRequest } from '@hcp/protocol';
 
@@ -49,6 +51,8 @@ export class HubClient {
     private readonly hubUrl: string,
     private readonly token: string,
     private readonly fetchFn: FetchFn = fetch,
+    /** Token for GET /api/windows and /api/staff; default: `token`. */
+    private readonly listToken: string = token,
   ) {}
 
   private url(path: string): string {
@@ -59,13 +63,17 @@ export class HubClient {
     let res: Response;
     try {
       res = await this.fetchFn(this.url(route.slice(1)), {
-        headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' },
+        headers: { authorization: `Bearer ${this.listToken}`, accept: 'application/json' },
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
       throw new HubListError(route, (err as Error).message);
     }
-    if (!res.ok) throw new HubListError(route, `HTTP ${res.status}`);
+    if (!res.ok) {
+      const code = await res.json().then((b: unknown) => str((b as Record<string, unknown> | null)?.code), () => null);
+      const hint = res.status === 401 || res.status === 403 ? '; a business token may not list them: use a reading token (--list-token)' : '';
+      throw new HubListError(route, `HTTP ${res.status}${code ? ` ${code}` : ''}${hint}`);
+    }
     let body: unknown;
     try {
       body = await res.json();

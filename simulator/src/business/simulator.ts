@@ -15,6 +15,8 @@ export interface BusinessOptions {
   readonly hubUrl: string;
   /** Hub API token with the business role; sent as `Authorization: Bearer`. */
   readonly token: string;
+  /** Token allowed to read windows and staff (operator, auditor, …); default `token`. */
+  readonly listToken?: string;
   /** Sessions opened per second (> 0). */
   readonly ratePerSec: number;
   /** Windows to use; default: `GET /api/windows` on the hub. */
@@ -78,7 +80,7 @@ export class BusinessSimulator {
   constructor(private readonly opts: BusinessOptions) {
     this.random = opts.random ?? seededRandom(Date.now() >>> 0);
     this.clock = opts.clock ?? Date.now;
-    this.client = new HubClient(opts.hubUrl, opts.token, opts.fetch);
+    this.client = new HubClient(opts.hubUrl, opts.token, opts.fetch, opts.listToken ?? opts.token);
     this.finishedPromise = new Promise((resolve) => {
       this.finishedResolve = resolve;
     });

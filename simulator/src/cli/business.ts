@@ -21,6 +21,9 @@ unless --windows / --staff are given. Stop with Ctrl-C, or after --limit session
 Options:
   --hub URL              hub base URL, e.g. http://127.0.0.1:8080 (required)
   --token T              hub API token with the business role (or env HCP_HUB_TOKEN)
+  --list-token T         token that may read windows and staff (operator/auditor role; the hub
+                         does not let a business token list them); env HCP_HUB_LIST_TOKEN;
+                         default --token
   --rate N               sessions per second (default 1)
   --limit N              stop after N sessions
   --windows LIST         comma-separated window ids (default: from the hub)
@@ -39,7 +42,7 @@ Exit code: 0 when every session was opened, 1 when some were rejected or failed,
 `;
 
 const options = {
-  hub: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, limit: { type: 'string' },
+  hub: { type: 'string' }, token: { type: 'string' }, 'list-token': { type: 'string' }, rate: { type: 'string' }, limit: { type: 'string' },
   windows: { type: 'string' }, staff: { type: 'string' }, 'batch-share': { type: 'string' }, 'max-batch-cases': { type: 'string' },
   'applicant-share': { type: 'string' }, 'company-share': { type: 'string' }, 'area-code': { type: 'string' },
   'max-in-flight': { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
@@ -72,6 +75,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const sim = new BusinessSimulator({
     hubUrl: hub,
     token,
+    listToken: str(v, 'list-token') ?? process.env.HCP_HUB_LIST_TOKEN ?? token,
     ratePerSec: num(v, 'rate', { min: 0.001, max: 10_000 }) ?? 1,
     ...(limit !== undefined ? { limit } : {}),
     ...(list(v, 'windows') ? { windows: list(v, 'windows') } : {}),

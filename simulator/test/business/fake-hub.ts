@@ -23,6 +23,8 @@ export class FakeHub {
     { id: 'staff-002', name: '李强', active: true },
     { id: 'staff-003', name: '赵敏', active: false },
   ];
+  /** When set, GET lists need this bearer token (the hub lets only reading roles list). */
+  listToken: string | null = null;
   answer: (body: SessionOpenRequest) => [number, unknown] = () => [201, { id: `s-${this.seen.length}` }];
 
   async start(): Promise<string> {
@@ -44,6 +46,9 @@ export class FakeHub {
     const send = (status: number, json: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
     };
+    if (req.method === 'GET' && this.listToken !== null && req.headers.authorization !== `Bearer ${this.listToken}`) {
+      return send(403, { code: 'HCP_FORBIDDEN', message: 'your role may not do this' });
+    }
     if (req.method === 'GET' && req.url === '/api/windows') return send(200, this.windows);
     if (req.method === 'GET' && req.url === '/api/staff') return send(200, this.staff);
     if (req.method === 'POST' && req.url === '/api/sessions') {

@@ -120,6 +120,16 @@ describe('BusinessSimulator against a recording HTTP server', () => {
     expect(hub.sessions()[0]).toMatchObject({ windowId: 'w-42', staffId: 'staff-042' });
   });
 
+  it('lists with a reading token and opens sessions with the business token', async () => {
+    hub.listToken = 'read-tok';
+    await expect(make().prepare()).rejects.toThrow(/HTTP 403 HCP_FORBIDDEN.*--list-token/);
+    const sim = make({ listToken: 'read-tok' });
+    await sim.prepare();
+    await sim.openOne();
+    expect(hub.seen.filter((s) => s.method === 'GET' && s.auth === 'Bearer read-tok').map((s) => s.url).sort()).toEqual(['/api/staff', '/api/windows']);
+    expect(hub.seen.filter((s) => s.method === 'POST').map((s) => s.auth)).toEqual(['Bearer tok-123']);
+  });
+
   it('says clearly when the hub cannot list windows or staff', async () => {
     hub.windows = { nope: true };
     await expect(make().prepare()).rejects.toBeInstanceOf(HubListError);
