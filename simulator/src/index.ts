@@ -14,3 +14,6 @@ export { HubClient, HubListError, type WindowTarget, type OpenResult } from './b
 export { fakeApplicant, fakeIdNumber, fakePhone, fakeName, fakeUscc } from './business/people.js';
 export { isValidIdNumber, isValidUscc, idCheckChar, usccCheckChar } from './business/idcard.js';
 export { seededRandom, type Random } from './business/random.js';
+export * from './panel/serial-panel-fake.js';
+export * from './gpio/virtual-io.js';
+export * from './hid/fake-hid.js';
