@@ -33,6 +33,11 @@ export interface BusinessOptions {
   readonly companyShare?: number;
   /** Stop after this many sessions (default: run until stop()). */
   readonly limit?: number;
+  /**
+   * Least time between two sessions on the same window (one citizen at a time, as at a real
+   * counter), in ms. The rate timer skips windows still inside it; default 0 (no gap).
+   */
+  readonly windowGapMs?: number;
   /** Most requests waiting for the hub at once. Default 16. */
   readonly maxInFlight?: number;
   /** First six digits of generated case numbers. Default 330100. */
@@ -71,6 +76,7 @@ export class BusinessSimulator {
   private readonly inFlight = new Set<Promise<OpenResult>>();
   private counts = { attempted: 0, opened: 0, rejected: 0, failed: 0, cases: 0, batchSessions: 0 };
   private readonly byCode: Record<string, number> = {};
+  private readonly lastOpened = new Map<string, number>();
   private readonly random: Random;
   private readonly clock: () => number;
   private readonly client: HubClient;
@@ -132,13 +138,23 @@ export class BusinessSimulator {
     const due = Math.floor(((this.clock() - this.state.startedMs) / 1000) * this.opts.ratePerSec) + 1;
     const room = (this.opts.maxInFlight ?? 16) - this.inFlight.size;
     const n = Math.min(due - this.counts.attempted, room, limit - this.counts.attempted);
-    for (let i = 0; i < n; i++) void this.openOne();
+    for (let i = 0; i < n && this.freeWindows().length > 0; i++) void this.openOne();
     if (this.counts.attempted >= limit && this.inFlight.size === 0) void this.stop();
   }
 
-  /** Builds the next session request (validated against SessionOpenRequest). */
+  /** Windows whose last session is at least `windowGapMs` ago. */
+  private freeWindows(): WindowTarget[] {
+    const gap = this.opts.windowGapMs ?? 0;
+    if (gap <= 0) return this.targets;
+    const now = this.clock();
+    return this.targets.filter((w) => now - (this.lastOpened.get(w.id) ?? -Infinity) >= gap);
+  }
+
+  /** Builds the next session request (validated against SessionOpenRequest), on a free window if any. */
   nextRequest(): SessionOpenRequest {
-    const w = pick(this.random, this.targets);
+    const free = this.freeWindows();
+    const w = pick(this.random, free.length > 0 ? free : this.targets);
+    this.lastOpened.set(w.id, this.clock());
     const batch = chance(this.random, this.opts.batchShare ?? 0.2);
     const n = batch ? randInt(this.random, 2, Math.max(2, this.opts.maxBatchCases ?? 5)) : 1;
     const caseNumbers = Array.from({ length: n }, () => this.caseNumber());

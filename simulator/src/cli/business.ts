@@ -33,6 +33,7 @@ Options:
   --applicant-share R    share of sessions with applicant data (default 1)
   --company-share R      share of applicants that are companies (default 0.15)
   --area-code NNNNNN     first six digits of case numbers (default 330100)
+  --window-gap SECONDS   least time between two sessions on one window (default 0)
   --max-in-flight N      most unanswered requests at once (default 16)
   --seed N               PRNG seed (default: time-based; printed at start)
   --quiet                no progress lines
@@ -45,7 +46,7 @@ const options = {
   hub: { type: 'string' }, token: { type: 'string' }, 'list-token': { type: 'string' }, rate: { type: 'string' }, limit: { type: 'string' },
   windows: { type: 'string' }, staff: { type: 'string' }, 'batch-share': { type: 'string' }, 'max-batch-cases': { type: 'string' },
   'applicant-share': { type: 'string' }, 'company-share': { type: 'string' }, 'area-code': { type: 'string' },
-  'max-in-flight': { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
+  'max-in-flight': { type: 'string' }, 'window-gap': { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
 } as const;
 
 export function progressLine(s: BusinessStats, elapsedS: number): string {
@@ -84,6 +85,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     maxBatchCases: num(v, 'max-batch-cases', { min: 2, max: 100, integer: true }) ?? 5,
     applicantShare: num(v, 'applicant-share', { min: 0, max: 1 }) ?? 1,
     companyShare: num(v, 'company-share', { min: 0, max: 1 }) ?? 0.15,
+    windowGapMs: (num(v, 'window-gap', { min: 0, max: 86_400 }) ?? 0) * 1000,
     maxInFlight: num(v, 'max-in-flight', { min: 1, max: 1000, integer: true }) ?? 16,
     ...(areaCode ? { areaCode } : {}),
     random: seededRandom(seed),

@@ -86,6 +86,18 @@ describe('BusinessSimulator against a recording HTTP server', () => {
     expect(sim.stats()).toMatchObject({ attempted: 7, opened: 7, inFlight: 0 });
   });
 
+  it('keeps a gap between sessions on one window when the rate timer runs', async () => {
+    let now = CLOCK;
+    const sim = make({ windowGapMs: 60_000, clock: () => now });
+    await sim.prepare();
+    const first = [sim.nextRequest(), sim.nextRequest()].map((r) => r.windowId).sort();
+    expect(first).toEqual(['w-01', 'w-02']); // the second pick avoids the busy window
+    now += 59_999;
+    expect(sim['freeWindows']()).toHaveLength(0);
+    now += 1;
+    expect(sim['freeWindows']().map((w) => w.id).sort()).toEqual(['w-01', 'w-02']);
+  });
+
   it('counts rejections and failures by code', async () => {
     let n = 0;
     hub.answer = () => {
