@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { assertValid, IndicatorList } from '@hcp/protocol';
 import pino from 'pino';
 import { seededRandom } from '../business/random.js';
-import type { FaultPatch } from '../provincial/faults.js';
+import { NO_FAULTS, type FaultPatch } from '../provincial/faults.js';
 import { PROFILES, ProvincialSimulator, type ProvincialCounts } from '../provincial/server.js';
 import { num, oneOf, parse, str, UsageError, type Io } from './args.js';
 
@@ -129,6 +129,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     throw err;
   }
   io.out(`provincial simulator (${sim.profile}) listening on ${sim.url}  — counts: ${sim.url}/sim/counts`);
+  const { settings } = sim.faults();
+  const active = Object.entries(settings).filter(([k, x]) => x !== NO_FAULTS[k as keyof typeof NO_FAULTS]);
+  io.out(active.length ? `faults: ${active.map(([k, x]) => `${k}=${String(x)}`).join(' ')}` : 'faults: none');
   let last = '';
   const timer = v.quiet
     ? null

@@ -119,6 +119,36 @@ describe('hcp-sim CLI (child processes of the built bin)', () => {
     }
   });
 
+  it('provincial keeps what it accepted through a kill -9 and answers duplicate after the restart', async () => {
+    const data = join(dir, 'kill.sqlite');
+    const args = [BIN, 'provincial', '--port', '0', '--data', data, '--quiet', '--drop-connection', '0.5', '--seed', '5'];
+    const body = JSON.stringify({ records: [{ projectNo: 'K-1', assessNumber: '1', satisfaction: '3', pf: '5', assessTime: '2026-01-01 09:00:00' }] });
+    const headers = { 'content-type': 'application/json', 'x-app-id': 'hcp-hall', 'x-app-secret': 'hcp-secret' };
+    const first = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [, url1] = await waitForLine(first, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    expect(await waitForLine(first, /faults: .*dropRate=0\.5/)).toBeTruthy();
+    // Retry through dropped connections until an answer arrives, as a client must.
+    let answer: { results: { status: string }[] } | null = null;
+    while (!answer) {
+      answer = await fetch(`${url1}/api/v1/evaluations`, { method: 'POST', headers, body }).then(
+        async (r) => (await r.json()) as { results: { status: string }[] },
+        () => null,
+      );
+    }
+    expect(['accepted', 'duplicate']).toContain(answer.results[0]?.status);
+    first.kill('SIGKILL');
+    await exitOf(first);
+    const second = spawn(process.execPath, [BIN, 'provincial', '--port', '0', '--data', data, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const [, url2] = await waitForLine(second, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const again = (await (await fetch(`${url2}/api/v1/evaluations`, { method: 'POST', headers, body })).json()) as { results: { status: string }[] };
+      expect(again.results[0]?.status).toBe('duplicate');
+      expect(((await (await fetch(`${url2}/sim/counts`)).json()) as { stored: number }).stored).toBe(1);
+    } finally {
+      second.kill('SIGKILL');
+    }
+  });
+
   it('provincial says HCP_PORT_IN_USE and exits 1 when its port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

@@ -79,6 +79,8 @@ describe('ProvincialSimulator, signed-envelope profile', () => {
     expect([r.status, r.json.code]).toEqual([200, 'E_BODY']);
     expect((await send('/gateway/evaluation/push', sealEnvelope({ records: [] }, creds))).json.code).toBe('E_BATCH_SIZE');
     expect(prov.counts().stored).toBe(before);
+    const raw = await fetch(`${prov.url}/gateway/evaluation/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    expect([raw.status, ((await raw.json()) as { code: string }).code]).toEqual([400, 'E_JSON']);
     // The generic routes do not exist in this profile.
     expect((await send('/api/v1/evaluations', { records: [rec('S9')] })).status).toBe(404);
   });
