@@ -8,6 +8,11 @@ import { IndicatorsIn, SettingsIn } from '../registry/schemas.js';
 import { DeviceRuntimeSettings, IndicatorList } from '@hcp/protocol';
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
+  // open streams are ended before the server closes, or close() would wait for them forever
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
   app.get('/api/events', {
     config: { roles: ROLE.read },
     schema: { tags: ['health'], summary: 'server-sent events: alert.raised, alert.cleared, device.online, device.offline, session.outcome' },
@@ -26,12 +31,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const close = (): void => {
       clearInterval(ping);
       off();
+      streams.delete(end);
     };
-    req.raw.on('close', close);
-    app.addHook('onClose', async () => {
+    const end = (): void => {
       close();
       res.end();
-    });
+    };
+    streams.add(end);
+    req.raw.on('close', close);
   });
 
   app.get('/api/alerts', {
