@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { envelopeSignature, openEnvelope, sealEnvelope } from '../../src/provincial/envelope.js';
 import { ProvincialSimulator } from '../../src/provincial/server.js';
 
@@ -90,6 +91,18 @@ describe('ProvincialSimulator, signed-envelope profile', () => {
     expect(r.json.code).toBe('0');
     expect(r.json.data).toMatchObject({ version: 'sim-2026.11' });
     expect((await send('/gateway/indicator/list', { ...sealEnvelope({}, creds), appId: 'x' })).json.code).toBe('E_APP_ID');
+  });
+
+  it('never crashes on fuzzed envelopes and signed bodies: always a coded answer', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.jsonValue().map((v) => sealEnvelope(v, creds))), async (body) => {
+        const r = await send('/gateway/evaluation/push', body);
+        expect(r.status).toBe(200);
+        expect(typeof r.json.code).toBe('string');
+      }),
+      { numRuns: 100 },
+    );
+    expect((await send('/gateway/evaluation/push', sealEnvelope({ records: [rec('FZ-E')] }, creds))).json.code).toBe('0');
   });
 
   it('faults apply as real 5xx', async () => {
