@@ -127,7 +127,8 @@ export class HubClient {
     const a = (answer && typeof answer === 'object' ? answer : {}) as Record<string, unknown>;
     if (res.ok) return { kind: 'opened', status: res.status, sessionId: str(a.id) ?? str(a.sessionId) };
     const code = str(a.code) ?? `HTTP_${res.status}`;
-    if (res.status >= 500) return { kind: 'failed', status: res.status, code };
+    // 5xx, 408 and 429 are the hub's "not now": failures, not refusals of this session.
+    if (res.status >= 500 || res.status === 408 || res.status === 429) return { kind: 'failed', status: res.status, code };
     return { kind: 'rejected', status: res.status, code };
   }
 }

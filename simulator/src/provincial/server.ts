@@ -100,6 +100,7 @@ export class ProvincialSimulator {
   }
 
   async start(): Promise<void> {
+    if (this.store) throw new Error('provincial simulator already started');
     const store = new ProvincialStore(this.opts.dataFile);
     store.open();
     this.store = store;

@@ -103,13 +103,13 @@ describe('BusinessSimulator against a recording HTTP server', () => {
     hub.answer = () => {
       n++;
       if (n % 3 === 1) return [409, { code: 'HCP_WINDOW_NO_DEVICE', message: 'no device' }];
-      if (n % 3 === 2) return [503, { code: 'HCP_UNAVAILABLE', message: 'down' }];
+      if (n % 3 === 2) return n === 5 ? [429, { code: 'HCP_RATE_LIMITED', message: 'slow' }] : [503, { code: 'HCP_UNAVAILABLE', message: 'down' }];
       return [201, { id: 's1' }];
     };
     const sim = make();
     await sim.prepare();
     for (let i = 0; i < 9; i++) await sim.openOne();
-    expect(sim.stats()).toMatchObject({ opened: 3, rejected: 3, failed: 3, byCode: { HCP_WINDOW_NO_DEVICE: 3, HCP_UNAVAILABLE: 3 } });
+    expect(sim.stats()).toMatchObject({ opened: 3, rejected: 3, failed: 3, byCode: { HCP_WINDOW_NO_DEVICE: 3, HCP_UNAVAILABLE: 2, HCP_RATE_LIMITED: 1 } });
     await hub.stop();
     const r = await sim.openOne();
     expect(r.kind).toBe('failed');

@@ -156,6 +156,10 @@ describe('ProvincialSimulator, generic profile', () => {
     expect((r.json.results as { status: string }[])[0]?.status).toBe('duplicate');
   });
 
+  it('refuses a second start()', async () => {
+    await expect(t.prov.start()).rejects.toThrow(/already started/);
+  });
+
   it('reset clears records and counters', async () => {
     await post(evals(), { records: [record('Z1')] });
     const res = await fetch(`${t.prov.url}/sim/reset`, { method: 'POST' });
