@@ -11,16 +11,36 @@ interface Subcommand {
   run(argv: readonly string[], io: Io): Promise<number>;
 }
 
-/** Subcommands; `null` = planned, written by other work, not in this build yet. */
-const COMMANDS: Readonly<Record<string, { summary: string; load: (() => Promise<Subcommand>) | null }>> = {
+/**
+ * Subcommands. `panel` and `fleet` are written by other work as `./panel.js` / `./fleet.js` with
+ * the same shape; they are loaded when present, and reported as not yet available otherwise, so
+ * adding one needs no change here.
+ */
+const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Subcommand | null> }>> = {
   provincial: { summary: 'a provincial 好差评 endpoint with faults on demand', load: () => import('./provincial.js') },
   business: { summary: 'a business/queue system that opens sessions on the hub', load: () => import('./business.js') },
-  panel: { summary: 'the serial star-touch panel on a pseudo-terminal', load: null },
-  fleet: { summary: 'N simulated counter devices with citizens and faults', load: null },
+  panel: { summary: 'the serial star-touch panel on a pseudo-terminal', load: () => optional('./panel.js') },
+  fleet: { summary: 'N simulated counter devices with citizens and faults', load: () => optional('./fleet.js') },
 };
 
+/** Loads a subcommand module that may not exist in this build; null when it does not. */
+async function optional(spec: string): Promise<Subcommand | null> {
+  const url = new URL(spec, import.meta.url);
+  let mod: Partial<Subcommand>;
+  try {
+    // A computed specifier: the module is not part of every build.
+    mod = (await import(url.href)) as Partial<Subcommand>;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message?.includes(url.pathname)) return null;
+    throw err;
+  }
+  if (typeof mod.run !== 'function' || typeof mod.help !== 'string') return null;
+  return mod as Subcommand;
+}
+
 export function topHelp(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}${c.load ? '' : ' (not yet available)'}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`);
   return [
     'hcp-sim — hcp 模拟器 (simulated hardware and outside systems)',
     '',
@@ -47,11 +67,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.err(`hcp-sim: unknown command ${JSON.stringify(name)}\n\n${topHelp()}`);
     return 2;
   }
-  if (!entry.load) {
+  let cmd: Subcommand | null;
+  try {
+    cmd = await entry.load();
+  } catch (err) {
+    io.err(`hcp-sim ${name}: cannot load: ${(err as Error).message}`);
+    return 1;
+  }
+  if (!cmd) {
     io.err(`hcp-sim ${name}: not yet available in this build (${entry.summary}); see issue 5.`);
     return 2;
   }
-  const cmd = await entry.load();
   try {
     return await cmd.run(rest, io);
   } catch (err) {
