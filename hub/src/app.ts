@@ -3,7 +3,7 @@
  * (cookie, rate limit, OpenAPI, auth, error handling), then the route plugins. It gets every
  * collaborator through `services`; server.ts / hub.ts build it and listen.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -23,6 +23,8 @@ import { ErrorBody } from './registry/schemas.js';
 export interface AppOptions {
   readonly services: Services;
   readonly hubMqttUsername: string;
+  /** Route plugins of hub extensions (e.g. forwarding), registered inside this scope so they share auth, errors and OpenAPI. */
+  readonly extraRoutes?: readonly { plugin: FastifyPluginAsync<never>; opts: unknown }[];
 }
 
 export default async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
@@ -55,4 +57,5 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(sessionRoutes, { services });
   await fastify.register(eventRoutes, { services });
   await fastify.register(mqttHookRoutes, { services, hubUsername: opts.hubMqttUsername });
+  for (const r of opts.extraRoutes ?? []) await fastify.register(r.plugin, r.opts as never);
 }

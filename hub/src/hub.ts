@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HubConfig } from './config.js';
@@ -37,10 +37,26 @@ import type { Services } from './services.js';
 import app from './app.js';
 import { HcpError } from '@hcp/protocol';
 
+/**
+ * A component plugged into the hub by whoever composes the process (e.g. the forwarder), so the
+ * hub's composition root needs no knowledge of it. Obligations:
+ * - attach(hub) runs once the hub's services exist and before HTTP listens: register ingest hooks
+ *   (hub.onRatingStored) and HTTP route plugins (hub.registerHttp) here; no I/O that must be undone;
+ * - start() runs after the hub listens; stop() runs before the inbox drains and the database
+ *   closes, in reverse order of the extensions; both may be async and must not throw on a second call.
+ */
+export interface HubExtension {
+  readonly name: string;
+  attach(hub: Hub): void | Promise<void>;
+  start?(): void | Promise<void>;
+  stop?(): void | Promise<void>;
+}
+
 export interface HubDeps {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  readonly extensions?: readonly HubExtension[];
 }
 
 export interface HubAddresses {
@@ -68,6 +84,8 @@ export class Hub {
   private webhook!: WebhookOutbox;
   private addresses: HubAddresses | undefined;
   private readonly pendingHooks: IngestHook[] = [];
+  private readonly httpPlugins: { plugin: FastifyPluginAsync<never>; opts: unknown }[] = [];
+  private startedExtensions: HubExtension[] = [];
 
   constructor(readonly config: HubConfig, private readonly deps: HubDeps = {}) {
     this.clock = deps.clock ?? systemClock;
@@ -85,6 +103,11 @@ export class Hub {
       const i = this.pendingHooks.indexOf(hook);
       if (i >= 0) this.pendingHooks.splice(i, 1);
     };
+  }
+
+  /** Adds a fastify plugin to the HTTP app (call from HubExtension.attach). Its routes must declare roles. */
+  registerHttp<O extends Record<string, unknown>>(plugin: FastifyPluginAsync<O>, opts: O): void {
+    this.httpPlugins.push({ plugin: plugin as FastifyPluginAsync<never>, opts });
   }
 
   get mqttUrl(): string {
@@ -151,11 +174,16 @@ export class Hub {
       mqttPublicUrl: () => c.publicMqttUrl ?? this.mqttUrl,
       ready: () => ({ db: this.db.open, mqtt: this.link.connected }),
     };
+    for (const e of this.deps.extensions ?? []) await e.attach(this);
     this.http = this.buildHttp();
     await this.http.ready();
     const httpPort = await this.listenHttp();
     this.health.start();
     this.webhook.start();
+    for (const e of this.deps.extensions ?? []) {
+      await e.start?.();
+      this.startedExtensions.push(e);
+    }
     this.addresses = {
       httpPort,
       httpUrl: `http://${c.httpHost === '0.0.0.0' ? '127.0.0.1' : c.httpHost}:${httpPort}`,
@@ -185,7 +213,7 @@ export class Hub {
   /** The HTTP app without listening (tests use inject()). */
   buildHttp(): FastifyInstance {
     const f = Fastify({ loggerInstance: this.log.child({ part: 'http' }), bodyLimit: 1024 * 1024, trustProxy: false }).withTypeProvider<TypeBoxTypeProvider>();
-    void f.register(app, { services: this.services, hubMqttUsername: this.secrets.mqtt.username });
+    void f.register(app, { services: this.services, hubMqttUsername: this.secrets.mqtt.username, extraRoutes: this.httpPlugins });
     return f as unknown as FastifyInstance;
   }
 
@@ -193,6 +221,9 @@ export class Hub {
     this.log.info('hub stopping');
     if (this.http) await this.http.close().catch((err: unknown) => this.log.warn({ err }, 'http close failed'));
     this.health?.stop();
+    for (const e of this.startedExtensions.splice(0).reverse()) {
+      await Promise.resolve(e.stop?.()).catch((err: unknown) => this.log.warn({ err, extension: e.name }, 'extension stop failed'));
+    }
     await this.webhook?.stop();
     if (this.inbox) await this.inbox.stop(); // commit the queue, send its acks
     await this.link?.stop().catch((err: unknown) => this.log.warn({ err }, 'mqtt client close failed'));

@@ -1,0 +1,51 @@
+/** The composition root: extensions attach hooks and routes, start after listening, stop before the drain. */
+import { describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { makeConfig, startHub, type HubExtension } from '../src/index.js';
+import { provisionDevice, tokenFor } from './helpers/hub.js';
+import { DevicePublisher, makeRating } from './helpers/publisher.js';
+import { call } from './helpers/http.js';
+
+describe('hub extensions', () => {
+  it('attach registers an ingest hook and routes under the hub auth; start/stop are called in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcp-ext-'));
+    const calls: string[] = [];
+    const seen: string[] = [];
+    const routes: FastifyPluginAsync = async (app) => {
+      app.get('/api/ext/ping', { config: { roles: ['operator'] }, schema: { response: { 200: Type.Object({ pong: Type.Boolean() }) } } }, async () => ({ pong: true }));
+    };
+    const ext: HubExtension = {
+      name: 'test',
+      attach: (hub) => {
+        calls.push('attach');
+        hub.onRatingStored((_tx, s) => seen.push(s.rating.id));
+        hub.registerHttp(routes, {});
+      },
+      start: () => void calls.push('start'),
+      stop: () => void calls.push('stop'),
+    };
+    const h = await startHub(makeConfig({ dataDir: dir, httpPort: 0, mqttPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1' }), { logger: pino({ level: 'silent' }), extensions: [ext] });
+    try {
+      expect(calls).toEqual(['attach', 'start']);
+      expect(h.httpPort).toBeGreaterThan(0);
+      expect(h.mqttPort).toBeGreaterThan(0);
+      expect((await call(h.hub, 'GET', '/api/ext/ping')).status).toBe(401);
+      expect((await call(h.hub, 'GET', '/api/ext/ping', { token: await tokenFor(h.hub, 'operator') })).json()).toEqual({ pong: true });
+      const dev = await new DevicePublisher(provisionDevice(h.hub)).connect();
+      const r = makeRating(dev.creds);
+      await dev.publishRatings([r]);
+      await dev.waitAcks([r.id]);
+      expect(seen).toEqual([r.id]);
+      await dev.close();
+    } finally {
+      await h.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(calls).toEqual(['attach', 'start', 'stop']);
+  });
+});
