@@ -104,13 +104,14 @@ function prepare(db: Db) {
       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (rating_id, project_no) DO NOTHING`),
     // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
     // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
-    due: db.prepare(`SELECT seq, rating_id, project_no, assess_number, session_id, source, context, overrides, attempts, created_ms
-      FROM forward_outbox o WHERE state = 'pending' AND next_attempt_ms <= ?
-        AND (assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
-      ORDER BY next_attempt_ms, seq LIMIT ?`),
-    take: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = ? WHERE seq = ? AND state = 'pending'`),
-    delivered: db.prepare(`UPDATE forward_outbox SET state = 'delivered', result = ?, attempts = attempts + 1, delivered_ms = ?, updated_ms = ?, last_code = NULL, last_error = NULL
-      WHERE seq = ? AND state = 'in-flight'`),
+    // One statement claims the whole batch (RETURNING gives no order: sorted in claim()).
+    due: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = @now WHERE seq IN (
+        SELECT seq FROM forward_outbox o WHERE state = 'pending' AND next_attempt_ms <= @now
+          AND (assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
+        ORDER BY next_attempt_ms, seq LIMIT @limit)
+      RETURNING seq, rating_id, project_no, assess_number, session_id, source, context, overrides, attempts, created_ms, next_attempt_ms`),
+    deliveredMany: db.prepare(`UPDATE forward_outbox SET state = 'delivered', result = @result, attempts = attempts + 1, delivered_ms = @now, updated_ms = @now, last_code = NULL, last_error = NULL
+      WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'in-flight'`),
     dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
     deadLetter: db.prepare(`INSERT INTO forward_dead_letters (outbox_seq, code, reason, died_ms, state) VALUES (?, ?, ?, ?, 'open')`),
     retry: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = attempts + 1, next_attempt_ms = ?, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
@@ -188,23 +189,44 @@ export class ForwardOutbox {
 
   /** Claims up to `limit` due rows for one request. */
   claim(limit: number, nowMs: number): OutboxRow[] {
-    return this.db.transaction(() => {
-      const rows = this.s.due.all(nowMs, limit) as RawRow[];
-      for (const r of rows) this.s.take.run(nowMs, r.seq);
-      return rows.map(toRow);
-    })();
+    const rows = this.relaxed(() => this.s.due.all({ now: nowMs, limit }) as (RawRow & { next_attempt_ms: number })[]);
+    rows.sort((a, b) => a.next_attempt_ms - b.next_attempt_ms || a.seq - b.seq);
+    return rows.map(toRow);
   }
 
   /** Records the outcome of a request for each claimed row, in one transaction. */
   complete(results: readonly RowResult[], nowMs: number): void {
-    this.db.transaction(() => {
+    const accepted: number[] = [];
+    const duplicate: number[] = [];
+    for (const r of results) if (r.kind === 'delivered') (r.result === 'accepted' ? accepted : duplicate).push(r.seq);
+    this.relaxed(this.db.transaction(() => {
+      if (accepted.length) this.s.deliveredMany.run({ result: 'accepted', now: nowMs, seqs: JSON.stringify(accepted) });
+      if (duplicate.length) this.s.deliveredMany.run({ result: 'duplicate', now: nowMs, seqs: JSON.stringify(duplicate) });
       for (const r of results) {
-        if (r.kind === 'delivered') this.s.delivered.run(r.result, nowMs, nowMs, r.seq);
-        else if (r.kind === 'dead') {
+        if (r.kind === 'delivered') continue;
+        if (r.kind === 'dead') {
           if (this.s.dead.run(r.code, r.reason, nowMs, r.seq).changes === 1) this.s.deadLetter.run(r.seq, r.code, r.reason, nowMs);
         } else this.s.retry.run(r.atMs, r.code, r.reason, nowMs, r.seq);
       }
-    })();
+    }));
+  }
+
+  /**
+   * Runs a write with synchronous=NORMAL instead of the hub's FULL, then restores it. Safe here
+   * because the forward bookkeeping needs consistency, not durability: WAL + NORMAL never corrupts,
+   * and a claim or outcome lost to a power cut only means the record is sent again, which the
+   * province answers `duplicate` (or rejects again). The rating itself and its outbox rows are
+   * written by the ingest transaction under FULL. No await can run in between (synchronous code).
+   */
+  private relaxed<T>(fn: () => T): T {
+    const before = this.db.pragma('synchronous', { simple: true }) as number;
+    if (before <= 1) return fn();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma(`synchronous = ${before}`);
+    }
   }
 
   stats(nowMs: number): OutboxStats {

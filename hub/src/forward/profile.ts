@@ -105,6 +105,7 @@ export const ProvinceProfile = Type.Object(
     codes: CodeVariants,
     hall: HallIdentity,
     batchSize: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    concurrency: Type.Integer({ minimum: 1, maximum: 8, default: 2, description: 'requests in flight at once (disjoint batches)' }),
     rateLimit: Type.Object(
       { recordsPerSecond: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, default: 100 }) },
       { additionalProperties: false, default: {} },

@@ -57,7 +57,7 @@ export class ForwardWorker {
   private state: WorkerState = { kind: 'stopped' };
   private loop: Promise<void> | null = null;
   private stopping = new AbortController();
-  private wakeup = new AbortController();
+  private readonly sleepers = new Set<AbortController>();
   private nextSendMs = 0;
   private lastError: { at: number; code: string; reason: string } | null = null;
   private sent = 0;
@@ -74,14 +74,16 @@ export class ForwardWorker {
     const recovered = this.deps.outbox.recoverInFlight(this.deps.clock.now());
     if (recovered) this.deps.log.info({ recovered }, 'forward: in-flight records from a previous run will be resent');
     this.state = { kind: 'idle', since: this.deps.clock.now() };
-    this.loop = this.run();
+    // `concurrency` lanes claim disjoint batches, so preparing and recording one batch overlaps
+    // with the province working on another.
+    this.loop = Promise.all(Array.from({ length: this.deps.profile.concurrency }, () => this.lane())).then(() => undefined);
   }
 
-  /** Finishes the request under way (its answer is recorded), then stops. */
+  /** Finishes the requests under way (their answers are recorded), then stops. */
   async stop(): Promise<void> {
     if (!this.loop) return;
     this.stopping.abort();
-    this.wakeup.abort();
+    this.wake();
     await this.loop;
     this.loop = null;
     this.state = { kind: 'stopped' };
@@ -89,11 +91,20 @@ export class ForwardWorker {
 
   /** New records were committed: look now instead of at the next poll. */
   wake(): void {
-    this.wakeup.abort();
+    for (const c of this.sleepers) c.abort();
   }
 
-  private async run(): Promise<void> {
-    const sleep = this.deps.sleep ?? defaultSleep;
+  private async pause(ms: number): Promise<void> {
+    const c = new AbortController();
+    this.sleepers.add(c);
+    try {
+      await (this.deps.sleep ?? defaultSleep)(ms, AbortSignal.any([this.stopping.signal, c.signal]));
+    } finally {
+      this.sleepers.delete(c);
+    }
+  }
+
+  private async lane(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       let n = 0;
       try {
@@ -103,16 +114,10 @@ export class ForwardWorker {
         this.deps.log.error({ err }, 'forward: delivery round failed');
       }
       if (this.stopping.signal.aborted) break;
-      const now = this.deps.clock.now();
-      let waitMs = Math.max(0, this.nextSendMs - now);
       if (n === 0) {
+        const now = this.deps.clock.now();
         const due = this.deps.outbox.nextDueMs();
-        waitMs = Math.max(waitMs, Math.min(this.deps.profile.pollIntervalMs, due === null ? Infinity : Math.max(0, due - now)));
-        if (waitMs === 0) waitMs = 1;
-      }
-      if (waitMs > 0) {
-        if (this.wakeup.signal.aborted) this.wakeup = new AbortController();
-        await sleep(waitMs, AbortSignal.any([this.stopping.signal, this.wakeup.signal]));
+        await this.pause(Math.max(1, Math.min(this.deps.profile.pollIntervalMs, due === null ? Infinity : due - now)));
       }
     }
   }
@@ -177,13 +182,14 @@ export class ForwardWorker {
   /** One HTTP request for these records; transport failures make every record retryable. */
   private async send(records: readonly NationalRecord[]): Promise<RecordOutcome[]> {
     const { adapter, profile, clock } = this.deps;
-    const ctx = { profile, nowMs: clock.now() };
     // Pace by the rate limit: this batch may start no earlier than the previous one allowed.
     const now = clock.now();
-    if (this.nextSendMs > now) await (this.deps.sleep ?? defaultSleep)(this.nextSendMs - now, this.stopping.signal);
-    this.nextSendMs = Math.max(now, this.nextSendMs) + (records.length * 1000) / profile.rateLimit.recordsPerSecond;
+    const startAt = Math.max(now, this.nextSendMs);
+    this.nextSendMs = startAt + (records.length * 1000) / profile.rateLimit.recordsPerSecond;
+    if (startAt > now) await (this.deps.sleep ?? defaultSleep)(startAt - now, this.stopping.signal);
+    const ctx = { profile, nowMs: clock.now() };
     const req = buildRequest(adapter, records, ctx);
-    this.state = { kind: 'sending', since: now, records: records.length };
+    this.state = { kind: 'sending', since: ctx.nowMs, records: records.length };
     this.sent++;
     let answer: HttpAnswer;
     try {

@@ -1,0 +1,224 @@
+/**
+ * Forwarding benchmark (issue 6).
+ *
+ * 1. Throughput with batch sizes 1, 50, 500: the real delivery worker (SQLite outbox, mapping,
+ *    adapter, HTTP, outcome commits) against the provincial simulator running in its own process,
+ *    printed beside the simulator's bare accept rate measured in the same run (a client that only
+ *    POSTs pre-built batches, one request at a time like the worker). Target: ≥ 0.8× at 500.
+ * 2. Time to drain a 200,000-record backlog after an outage (the simulator refuses for a few
+ *    seconds, then recovers). Target: < 2 minutes; printed beside the bare time for the same count.
+ *
+ * Run: `npm run bench -w hub` (runner), or alone: `npx tsc -b simulator hub && node hub/bench/ts-run.mjs hub/bench/forward.ts`.
+ * Options (env): BENCH_QUICK=1 for a short smoke run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomFillSync } from 'node:crypto';
+import pino from 'pino';
+import { uuidv7 } from '@hcp/protocol';
+import { migrate, openDb, type Db } from '../src/db/db.js';
+import { adapterFor } from '../src/forward/adapters/index.js';
+import { buildRequest, type HttpRequest } from '../src/forward/adapter.js';
+import { mapRecords, type CaseContext, type ForwardSource } from '../src/forward/mapping.js';
+import { ForwardOutbox } from '../src/forward/outbox.js';
+import { loadProfile, type ProvinceProfile } from '../src/forward/profile.js';
+import { ForwardWorker } from '../src/forward/worker.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SIM_CLI = join(ROOT, 'simulator/bin/hcp-sim.js');
+const QUICK = (): boolean => process.env['BENCH_QUICK'] === '1';
+const log = pino({ level: 'silent' });
+const CONTEXT: CaseContext = {
+  itemCode: '330100-000-XK-001', itemName: '食品经营许可', caseStatus: 'completed', promiseKind: 'immediate', staffName: '王晓燕',
+};
+
+export interface ForwardBenchResult {
+  readonly throughput: { batch: number; records: number; bareRps: number; forwardRps: number; ratio: number }[];
+  readonly drain: { records: number; outageS: number; drainS: number; bareS: number; ratio: number; targetS: number };
+}
+
+interface Sim {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startSim(dir: string): Promise<Sim> {
+  if (!existsSync(join(ROOT, 'simulator/dist/cli/main.js'))) throw new Error('build the simulator first: npx tsc -b simulator');
+  const child = spawn(process.execPath, [SIM_CLI, 'provincial', '--port', '0', '--data', join(dir, 'prov.sqlite'), '--quiet', '--app-id', 'hall-1', '--app-secret', 's3cret', '--max-batch', '1000'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      const m = /listening on (http:\/\/[0-9.:]+)/.exec(buf);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  return { url, child };
+}
+
+async function sim(s: Sim, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${s.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body: JSON.stringify(body) } : {}) });
+  return res.json();
+}
+const stored = async (s: Sim): Promise<number> => ((await sim(s, 'GET', '/sim/counts')) as { stored: number }).stored;
+
+let caseSeq = 0;
+let runSeq = 0;
+function source(nowMs: number): ForwardSource {
+  const n = ++caseSeq;
+  return {
+    id: uuidv7(nowMs, (b) => randomFillSync(b)), caseNumbers: [`330100-2026-${String(n).padStart(9, '0')}`], level: n % 9 === 0 ? 2 : 5,
+    indicators: n % 9 === 0 ? ['501'] : [], channel: 5, assessNumber: 1, origin: 'session', flags: [], givenAt: new Date(nowMs).toISOString(),
+    indicatorVersion: 'sim-2026.11', sessionId: null, staffId: 'staff-007', itemCode: '330100-000-XK-001', hallId: 'hall-1', windowId: 'w-01',
+  };
+}
+
+function profileFor(url: string, batchSize: number, over: Record<string, unknown> = {}): ProvinceProfile {
+  return loadProfile({
+    name: 'bench', adapter: 'generic-json', endpoint: url, credentials: { appId: 'hall-1', secret: 's3cret' },
+    hall: { deptName: '杭州市民中心', deptCode: '11330100MB0000000X', areaCode: '330100' },
+    batchSize, rateLimit: { recordsPerSecond: 1_000_000 }, retry: { baseMs: 100, maxMs: 1000, timeoutMs: 30_000 }, pollIntervalMs: 20, ...over,
+  });
+}
+
+/** The layer below: POST pre-built batches one after another, nothing else. */
+async function bare(s: Sim, batch: number, records: number): Promise<number> {
+  await sim(s, 'POST', '/sim/reset');
+  const profile = profileFor(s.url, batch);
+  const adapter = adapterFor('generic-json');
+  const now = Date.now();
+  const reqs: HttpRequest[] = [];
+  for (let i = 0; i < records; i += batch) {
+    const recs = [];
+    for (let j = i; j < Math.min(records, i + batch); j++) recs.push(...mapRecords(source(now), CONTEXT, null, profile));
+    reqs.push(buildRequest(adapter, recs, { profile, nowMs: now }));
+  }
+  const t0 = performance.now();
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < reqs.length) {
+      const r = reqs[next++]!;
+      const res = await fetch(r.url, { method: 'POST', headers: { ...r.headers }, body: r.body });
+      await res.text();
+    }
+  };
+  await Promise.all(Array.from({ length: profile.concurrency }, lane));
+  const s1 = performance.now() - t0;
+  if ((await stored(s)) !== records) throw new Error('bare run: simulator did not store every record');
+  return records / (s1 / 1000);
+}
+
+function fill(db: Db, records: number): void {
+  const outbox = new ForwardOutbox(db);
+  const now = Date.now();
+  db.transaction(() => {
+    for (let i = 0; i < records; i++) outbox.enqueue(source(now), CONTEXT, now);
+  })();
+}
+
+async function drain(db: Db, worker: ForwardWorker): Promise<void> {
+  const open = db.prepare("SELECT 1 FROM forward_outbox WHERE state IN ('pending', 'in-flight') LIMIT 1");
+  worker.start();
+  while (open.get() !== undefined) await new Promise((r) => setTimeout(r, 20));
+  await worker.stop();
+}
+
+async function forward(s: Sim, dir: string, batch: number, records: number): Promise<number> {
+  await sim(s, 'POST', '/sim/reset');
+  const db = openDb(join(dir, `hub-${batch}-${++runSeq}.sqlite`));
+  await migrate(db);
+  fill(db, records);
+  const profile = profileFor(s.url, batch);
+  const worker = new ForwardWorker({
+    outbox: new ForwardOutbox(db), profile, adapter: adapterFor(profile.adapter), applicants: () => null,
+    clock: { now: () => Date.now() }, random: Math.random, log,
+  });
+  const t0 = performance.now();
+  await drain(db, worker);
+  const secs = (performance.now() - t0) / 1000;
+  db.close();
+  if ((await stored(s)) !== records) throw new Error(`forward run: simulator stored ${await stored(s)} of ${records}`);
+  return records / secs;
+}
+
+async function drainAfterOutage(s: Sim, dir: string, records: number, outageS: number, bareRps500: number): Promise<ForwardBenchResult['drain']> {
+  await sim(s, 'POST', '/sim/reset');
+  const db = openDb(join(dir, 'hub-drain.sqlite'));
+  await migrate(db);
+  process.stdout.write(`  queueing ${records.toLocaleString('en')} records…`);
+  fill(db, records);
+  process.stdout.write(' done\n');
+  const profile = profileFor(s.url, 500);
+  const worker = new ForwardWorker({
+    outbox: new ForwardOutbox(db), profile, adapter: adapterFor(profile.adapter), applicants: () => null,
+    clock: { now: () => Date.now() }, random: Math.random, log,
+  });
+  await sim(s, 'POST', '/sim/outage', { forSeconds: outageS, mode: 'refuse' });
+  const outageEnds = performance.now() + outageS * 1000;
+  const open = db.prepare("SELECT count(*) AS n FROM forward_outbox WHERE state IN ('pending', 'in-flight')");
+  worker.start();
+  let lastPrint = 0;
+  while ((open.get() as { n: number }).n > 0) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (performance.now() - lastPrint > 2000) {
+      lastPrint = performance.now();
+      process.stdout.write(`  backlog ${(open.get() as { n: number }).n.toLocaleString('en')}${performance.now() < outageEnds ? ' (province down)' : ''}\n`);
+    }
+  }
+  const drainS = (performance.now() - outageEnds) / 1000;
+  await worker.stop();
+  db.close();
+  if ((await stored(s)) !== records) throw new Error(`drain run: simulator stored ${await stored(s)} of ${records}`);
+  const bareS = records / bareRps500;
+  return { records, outageS, drainS, bareS, ratio: bareS / drainS, targetS: 120 };
+}
+
+export async function run(): Promise<ForwardBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'hcp-bench-forward-'));
+  const s = await startSim(dir);
+  try {
+    const plan: [number, number][] = QUICK() ? [[1, 200], [50, 2_000], [500, 10_000]] : [[1, 1_000], [50, 10_000], [500, 50_000]];
+    const reps = QUICK() ? 1 : 3;
+    const throughput: ForwardBenchResult['throughput'] = [];
+    const concurrency = profileFor('http://127.0.0.1', 1).concurrency;
+    console.log(`forwarding throughput: worker vs. bare simulator accept rate, same run, ${concurrency} request(s) in flight each, median of ${reps} interleaved runs`);
+    console.log('  batch   records   bare rec/s   forward rec/s   ratio');
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    for (const [batch, records] of plan) {
+      const bares: number[] = [];
+      const fwds: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        bares.push(await bare(s, batch, records));
+        fwds.push(await forward(s, dir, batch, records));
+      }
+      const bareRps = median(bares);
+      const forwardRps = median(fwds);
+      const row = { batch, records, bareRps, forwardRps, ratio: forwardRps / bareRps };
+      throughput.push(row);
+      console.log(`  ${String(batch).padStart(5)} ${String(records).padStart(9)} ${bareRps.toFixed(0).padStart(12)} ${forwardRps.toFixed(0).padStart(15)}   ${row.ratio.toFixed(2)}×${batch === 500 ? (row.ratio >= 0.8 ? '  (target ≥ 0.8×: met)' : '  (target ≥ 0.8×: MISSED)') : ''}`);
+    }
+    const bare500 = throughput.find((r) => r.batch === 500)!.bareRps;
+    const records = QUICK() ? 20_000 : 200_000;
+    console.log(`drain of a ${records.toLocaleString('en')}-record backlog after an outage (batch 500)`);
+    const d = await drainAfterOutage(s, dir, records, QUICK() ? 2 : 5, bare500);
+    console.log(`  drained in ${d.drainS.toFixed(1)} s after the province came back (bare accept of the same records: ${d.bareS.toFixed(1)} s, ratio ${d.ratio.toFixed(2)}×; target < ${d.targetS} s: ${d.drainS < d.targetS ? 'met' : 'MISSED'})`);
+    const result = { throughput, drain: d };
+    console.log(JSON.stringify({ bench: 'hub.forward', ...result }));
+    return result;
+  } finally {
+    s.child.kill('SIGTERM');
+    await new Promise((r) => s.child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function main(): Promise<void> {
+  await run();
+}
