@@ -6,6 +6,7 @@
  *   hcp-hub create-user --username U --role R [--password P | password on stdin]
  *   hcp-hub create-token --name N --role business|broker|operator|auditor
  *   hcp-hub migrate                     apply database migrations and exit
+ *   hcp-hub mosquitto-config --out-dir D  passwd + acl files for an external Mosquitto
  */
 import { parseArgs } from 'node:util';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { AuditLog } from './audit.js';
 import { Operators } from './auth/operators.js';
 import { systemClock } from './clock.js';
 import { ROLES, TOKEN_ROLES, type Role } from './registry/schemas.js';
+import { writeMosquittoFiles } from './broker/mosquitto.js';
+import { loadSecrets } from './secrets.js';
 
 const HELP = `hcp-hub — 好差评大厅中心 (hall hub): broker, ingest, registry, provisioning, sessions API
 
@@ -77,6 +80,7 @@ export async function main(argv: string[]): Promise<void> {
         password: { type: 'string' },
         role: { type: 'string' },
         name: { type: 'string' },
+        'out-dir': { type: 'string' },
       },
     });
   } catch (err) {
@@ -152,6 +156,14 @@ export async function main(argv: string[]): Promise<void> {
       const db = await openForCommand(config);
       db.close();
       process.stdout.write(`${JSON.stringify({ event: 'migrated' })}\n`);
+      return;
+    }
+    case 'mosquitto-config': {
+      if (!v['out-dir']) fail('mosquitto-config needs --out-dir DIR');
+      const db = await openForCommand(config);
+      const n = writeMosquittoFiles(db, loadSecrets(config.dataDir).mqtt, config.hallId, v['out-dir']);
+      db.close();
+      process.stdout.write(`${JSON.stringify({ event: 'mosquitto.files', dir: v['out-dir'], devices: n })}\n`);
       return;
     }
     default:

@@ -27,6 +27,7 @@ export const HubConfigSchema = Type.Object(
     offlineAlertMin: Type.Number({ minimum: 0, default: 10 }),
     diskLowBytes: Type.Integer({ minimum: 0, default: 200_000_000 }),
     backlogGrowthReports: Type.Integer({ minimum: 2, default: 3, description: 'consecutive growing backlog reports before an alert' }),
+    mosquittoDir: Type.Optional(Type.String({ minLength: 1, description: 'keep a Mosquitto passwd + acl file here, rewritten on every provisioning / decommission (send the broker SIGHUP to reload)' })),
     webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     loginRatePerMin: Type.Integer({ minimum: 1, default: 10 }),
     publicRatePerMin: Type.Integer({ minimum: 1, default: 60 }),

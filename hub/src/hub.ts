@@ -20,6 +20,7 @@ import { DeviceAuth } from './broker/device-auth.js';
 import { EmbeddedBroker } from './broker/embedded.js';
 import { HubLink } from './broker/link.js';
 import { CommandSender } from './broker/commands.js';
+import { writeMosquittoFiles } from './broker/mosquitto.js';
 import { DeviceInbox } from './inbox/inbox.js';
 import { Ingest, type IngestHook } from './inbox/ingest.js';
 import { DeviceKeys } from './inbox/device-keys.js';
@@ -163,9 +164,13 @@ export class Hub {
       }
     });
     const provisioning = new Provisioning(this.db, this.clock, audit, crypto, keys, commands, deviceSettings,
-      { disconnect: (id) => this.broker?.disconnect(id) ?? false }, this.log.child({ part: 'provisioning' }), { hallId: c.hallId, claimCodeTtlS: c.claimCodeTtlS });
+      { disconnect: (id) => this.broker?.disconnect(id) ?? false }, this.log.child({ part: 'provisioning' }), {
+        hallId: c.hallId, claimCodeTtlS: c.claimCodeTtlS,
+        ...(c.mosquittoDir ? { onCredentialsChanged: () => writeMosquittoFiles(this.db, this.secrets.mqtt, c.hallId, c.mosquittoDir!) } : {}),
+      });
     const operators = new Operators(this.db, this.clock, audit);
 
+    if (c.mosquittoDir) writeMosquittoFiles(this.db, this.secrets.mqtt, c.hallId, c.mosquittoDir);
     await this.link.start();
 
     this.services = {

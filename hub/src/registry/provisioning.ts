@@ -24,6 +24,7 @@ import type { Clock } from '../clock.js';
 import type { AuditLog } from '../audit.js';
 import type { DataCrypto } from '../crypto/data-key.js';
 import { hashPassword, MACHINE_COST } from '../crypto/passwords.js';
+import { mosquittoHash } from '../broker/mosquitto.js';
 import type { DeviceKeys } from '../inbox/device-keys.js';
 import type { CommandSender } from '../broker/commands.js';
 import type { DeviceSettingsStore } from '../health/device-settings.js';
@@ -36,6 +37,8 @@ export interface Disconnector {
 export interface ProvisioningOptions {
   readonly hallId: string;
   readonly claimCodeTtlS: number;
+  /** Called after a device got or lost credentials (e.g. to rewrite Mosquitto's password file). */
+  readonly onCredentialsChanged?: () => void;
 }
 
 export type ExchangeResult =
@@ -72,7 +75,7 @@ export class Provisioning {
     const now = this.clock.now();
     const at = this.iso(now);
     const actor = `device-claim:${req.claimCode}`;
-    return this.db.transaction((): ExchangeResult => {
+    const result = this.db.transaction((): ExchangeResult => {
       const row = this.db.prepare('SELECT code, state, window_id, hardware_id, device_id, expires_at FROM claim_codes WHERE code = ?').get(req.claimCode) as CodeRow | undefined;
       if (!row) {
         this.db.prepare("INSERT INTO claim_codes (code, state, hardware_id, model, app_version, created_at, expires_at) VALUES (?, 'waiting', ?, ?, ?, ?, ?)")
@@ -92,10 +95,10 @@ export class Provisioning {
       const deviceId = `dev-${randomBytes(5).toString('hex')}`;
       const password = randomBytes(32).toString('base64url');
       const signingKey = randomBytes(32).toString('base64url');
-      this.db.prepare(`INSERT INTO devices (id, hall_id, window_id, hardware_id, model, app_version, state, mqtt_password_hash, signing_key_enc, created_at, settings_version)
-        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)`)
+      this.db.prepare(`INSERT INTO devices (id, hall_id, window_id, hardware_id, model, app_version, state, mqtt_password_hash, mosquitto_hash, signing_key_enc, created_at, settings_version)
+        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`)
         .run(deviceId, this.opts.hallId, row.window_id, req.hardwareId, req.model, req.appVersion, hashPassword(password, MACHINE_COST),
-          this.crypto.encrypt(signingKey), at, this.settings.settings().version);
+          mosquittoHash(password), this.crypto.encrypt(signingKey), at, this.settings.settings().version);
       this.db.prepare("UPDATE claim_codes SET state = 'used', used_at = ?, device_id = ?, hardware_id = ? WHERE code = ?").run(at, deviceId, req.hardwareId, req.claimCode);
       this.audit.record(actor, 'provision.issued', deviceId, { claimCode: req.claimCode, windowId: row.window_id, hardwareId: req.hardwareId });
       const settings: DeviceRuntimeSettings = this.settings.settings().value;
@@ -109,6 +112,16 @@ export class Provisioning {
         },
       };
     })();
+    if (result.kind === 'issued') this.credentialsChanged();
+    return result;
+  }
+
+  private credentialsChanged(): void {
+    try {
+      this.opts.onCredentialsChanged?.();
+    } catch (err) {
+      this.log.error({ err }, 'credentials-changed hook failed');
+    }
   }
 
   private deviceState(id: string): string | undefined {
@@ -174,6 +187,7 @@ export class Provisioning {
       return d;
     })();
     this.keys.forget(deviceId);
+    this.credentialsChanged();
     try {
       // best effort: the device may be offline; its credentials are revoked either way
       await this.commands.send(dev.hallId, deviceId, 'decommission', {});
