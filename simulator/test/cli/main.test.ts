@@ -20,20 +20,38 @@ function sim(args: string[], env: Record<string, string> = {}): { status: number
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Collects a child's stdout and resolves when a line matches. */
+const outputs = new WeakMap<ChildProcess, { text: string }>();
+
+/**
+ * Resolves when the child's stdout so far matches. All output is kept from the first call on,
+ * so two lines written in one chunk are both seen by successive waits.
+ */
 function waitForLine(child: ChildProcess, re: RegExp): Promise<RegExpMatchArray> {
+  let out = outputs.get(child);
+  if (!out) {
+    const o = { text: '' };
+    outputs.set(child, o);
+    child.stdout?.on('data', (d: Buffer) => (o.text += d.toString('utf8')));
+    out = o;
+  }
+  const seen = out;
   return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString('utf8');
-      const m = re.exec(buf);
+    const check = (): boolean => {
+      const m = re.exec(seen.text);
       if (m) {
         child.stdout?.off('data', onData);
+        child.off('exit', onExit);
         resolve(m);
       }
+      return m !== null;
     };
+    const onData = (): void => void setImmediate(check);
+    const onExit = (code: number | null): void => {
+      if (!check()) reject(new Error(`exited ${code} before ${re}: ${seen.text}`));
+    };
+    if (check()) return;
     child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited ${code} before ${re}: ${buf}`)));
+    child.once('exit', onExit);
   });
 }
 
@@ -134,13 +152,13 @@ describe('hcp-sim CLI (child processes of the built bin)', () => {
     expect(await waitForLine(first, /faults: .*dropRate=0\.5/)).toBeTruthy();
     // Retry through dropped connections until an answer arrives, as a client must.
     let answer: { results: { status: string }[] } | null = null;
-    while (!answer) {
+    for (let tries = 0; !answer && tries < 100; tries++) {
       answer = await fetch(`${url1}/api/v1/evaluations`, { method: 'POST', headers, body }).then(
         async (r) => (await r.json()) as { results: { status: string }[] },
         () => null,
       );
     }
-    expect(['accepted', 'duplicate']).toContain(answer.results[0]?.status);
+    expect(['accepted', 'duplicate']).toContain(answer?.results[0]?.status);
     first.kill('SIGKILL');
     await exitOf(first);
     const second = spawn(process.execPath, [BIN, 'provincial', '--port', '0', '--data', data, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
