@@ -71,17 +71,22 @@ export const PROTECTED_FIELDS: ReadonlySet<string> = new Set(['projectNo', 'asse
 
 interface RawRow {
   seq: number; rating_id: string; project_no: string; assess_number: number; session_id: string | null;
-  source: string; context: string; overrides: string | null; attempts: number; created_ms: number;
+  overrides: string | null; attempts: number; created_ms: number;
 }
 
-const toRow = (r: RawRow): OutboxRow => ({
+interface Payload {
+  readonly source: ForwardSource;
+  readonly context: CaseContext;
+}
+
+const toRow = (r: RawRow, p: Payload): OutboxRow => ({
   seq: r.seq,
   ratingId: r.rating_id,
   projectNo: r.project_no,
   assessNumber: r.assess_number,
   sessionId: r.session_id,
-  source: JSON.parse(r.source) as ForwardSource,
-  context: JSON.parse(r.context) as CaseContext,
+  source: p.source,
+  context: p.context,
   overrides: r.overrides ? (JSON.parse(r.overrides) as Record<string, string>) : {},
   attempts: r.attempts,
   createdMs: r.created_ms,
@@ -100,8 +105,10 @@ export function forwardSource(r: Rating | ForwardSource): ForwardSource {
 
 function prepare(db: Db) {
   return {
-    insert: db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, session_id, source, context, state, attempts, next_attempt_ms, created_ms, updated_ms)
-      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (rating_id, project_no) DO NOTHING`),
+    insert: db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, session_id, state, attempts, next_attempt_ms, created_ms, updated_ms)
+      VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (rating_id, project_no) DO NOTHING`),
+    insertPayload: db.prepare('INSERT INTO forward_payloads (rating_id, source, context) VALUES (?, ?, ?) ON CONFLICT (rating_id) DO NOTHING'),
+    payloads: db.prepare('SELECT rating_id, source, context FROM forward_payloads WHERE rating_id IN (SELECT value FROM json_each(?))'),
     // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
     // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
     // One statement claims the whole batch (RETURNING gives no order: sorted in claim()).
@@ -109,7 +116,7 @@ function prepare(db: Db) {
         SELECT seq FROM forward_outbox o WHERE state = 'pending' AND next_attempt_ms <= @now
           AND (assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
         ORDER BY next_attempt_ms, seq LIMIT @limit)
-      RETURNING seq, rating_id, project_no, assess_number, session_id, source, context, overrides, attempts, created_ms, next_attempt_ms`),
+      RETURNING seq, rating_id, project_no, assess_number, session_id, overrides, attempts, created_ms, next_attempt_ms`),
     deliveredMany: db.prepare(`UPDATE forward_outbox SET state = 'delivered', result = @result, attempts = attempts + 1, delivered_ms = @now, updated_ms = @now, last_code = NULL, last_error = NULL
       WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'in-flight'`),
     dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
@@ -132,7 +139,7 @@ function prepare(db: Db) {
       FROM forward_dead_letters d JOIN forward_outbox o ON o.seq = d.outbox_seq WHERE d.id = ?`),
     resolveDead: db.prepare(`UPDATE forward_dead_letters SET state = ?, resolved_ms = ?, resolved_by = ?, note = ? WHERE id = ? AND state = 'open'`),
     revive: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = 0, next_attempt_ms = ?, overrides = ?, updated_ms = ?, last_code = NULL, last_error = NULL WHERE seq = ? AND state = 'dead'`),
-    getRow: db.prepare(`SELECT seq, rating_id, project_no, assess_number, session_id, source, context, overrides, attempts, created_ms FROM forward_outbox WHERE seq = ?`),
+    getRow: db.prepare(`SELECT seq, rating_id, project_no, assess_number, session_id, overrides, attempts, created_ms FROM forward_outbox WHERE seq = ?`),
     hasCase: db.prepare(`SELECT 1 FROM forward_outbox WHERE project_no = ? AND assess_number = 1 LIMIT 1`),
   };
 }
@@ -157,11 +164,11 @@ function statements(db: Db): Statements {
  */
 export function enqueueForward(db: Db, rating: Rating | ForwardSource, context: CaseContext, nowMs: number): number {
   const s = statements(db);
-  const source = JSON.stringify(forwardSource(rating));
-  const ctx = JSON.stringify(context);
+  if (rating.caseNumbers.length === 0) return 0;
+  s.insertPayload.run(rating.id, JSON.stringify(forwardSource(rating)), JSON.stringify(context));
   let added = 0;
   for (const projectNo of rating.caseNumbers) {
-    added += s.insert.run(rating.id, projectNo, rating.assessNumber, rating.sessionId, source, ctx, nowMs, nowMs, nowMs).changes;
+    added += s.insert.run(rating.id, projectNo, rating.assessNumber, rating.sessionId, nowMs, nowMs, nowMs).changes;
   }
   return added;
 }
@@ -191,7 +198,19 @@ export class ForwardOutbox {
   claim(limit: number, nowMs: number): OutboxRow[] {
     const rows = this.relaxed(() => this.s.due.all({ now: nowMs, limit }) as (RawRow & { next_attempt_ms: number })[]);
     rows.sort((a, b) => a.next_attempt_ms - b.next_attempt_ms || a.seq - b.seq);
-    return rows.map(toRow);
+    const payloads = this.payloadsFor(rows);
+    return rows.map((r) => toRow(r, payloads.get(r.rating_id)!));
+  }
+
+  /** One read and one JSON parse per rating, however many case rows it has. */
+  private payloadsFor(rows: readonly RawRow[]): Map<string, Payload> {
+    const out = new Map<string, Payload>();
+    if (rows.length === 0) return out;
+    const ids = [...new Set(rows.map((r) => r.rating_id))];
+    for (const p of this.s.payloads.all(JSON.stringify(ids)) as { rating_id: string; source: string; context: string }[]) {
+      out.set(p.rating_id, { source: JSON.parse(p.source) as ForwardSource, context: JSON.parse(p.context) as CaseContext });
+    }
+    return out;
   }
 
   /** Records the outcome of a request for each claimed row, in one transaction. */
@@ -247,7 +266,7 @@ export class ForwardOutbox {
 
   row(seq: number): OutboxRow | null {
     const r = this.s.getRow.get(seq) as RawRow | undefined;
-    return r ? toRow(r) : null;
+    return r ? toRow(r, this.payloadsFor([r]).get(r.rating_id)!) : null;
   }
 
   deadLetters(opts: { state?: DeadLetter['state'] | undefined; limit?: number; beforeId?: number | undefined } = {}): DeadLetter[] {

@@ -58,7 +58,8 @@ describe('DefaultRatingJob (Tai’an style: default 满意 after 4 working days)
     outbox.enqueue(rating({ cases: ['E-1'] }), {}, now);
     const j = job();
     expect(j.runOnce()).toBe(2);
-    const rows = db.prepare("SELECT project_no, source, context FROM forward_outbox WHERE json_extract(source, '$.origin') = 'default' ORDER BY project_no").all() as { project_no: string; source: string; context: string }[];
+    const rows = db.prepare(`SELECT o.project_no, p.source, p.context FROM forward_outbox o JOIN forward_payloads p ON p.rating_id = o.rating_id
+      WHERE json_extract(p.source, '$.origin') = 'default' ORDER BY o.project_no`).all() as { project_no: string; source: string; context: string }[];
     expect(rows.map((r) => r.project_no)).toEqual(['A-1', 'E-2']);
     expect(JSON.parse(rows[0]!.source)).toMatchObject({ origin: 'default', flags: ['default-rating'], level: 4, sessionId: 's-a', staffId: 'staff-007' });
     expect(JSON.parse(rows[0]!.context)).toMatchObject({ staffName: '王晓燕', itemName: '食品经营许可' });

@@ -30,6 +30,10 @@ describe('ForwardOutbox', () => {
     expect(add()).toBe(3);
     expect(add()).toBe(0);
     expect(ob.stats(1000)).toMatchObject({ backlog: 3, inFlight: 0, delivered: 0 });
+    // the rating's data is stored once, shared by its three case rows
+    expect(db.prepare('SELECT count(*) AS n FROM forward_payloads').get()).toEqual({ n: 1 });
+    expect(ob.claim(10, 1000).map((x) => [x.projectNo, x.source.id, x.context.staffName])).toEqual([['C-1', r.id, '王晓燕'], ['C-2', r.id, '王晓燕'], ['C-3', r.id, '王晓燕']]);
+    ob.recoverInFlight(1000);
     // rolled back with the caller's transaction
     const failing = db.transaction(() => {
       enqueueForward(db, rating({ cases: ['C-9'] }), {}, 1000);
