@@ -98,9 +98,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     // The service manager (systemd Restart=always) brings the process back.
     onReboot: () => void shutdown('reboot'),
   });
+  // `on`, not `once`: a library's signal-exit handler re-raises the signal when it finds itself
+  // the only listener left, which would kill us in the middle of a clean stop.
   const done = new Promise<void>((r) => {
-    process.once('SIGINT', () => void shutdown('SIGINT').then(r));
-    process.once('SIGTERM', () => void shutdown('SIGTERM').then(r));
+    process.on('SIGINT', () => void shutdown('SIGINT').then(r));
+    process.on('SIGTERM', () => void shutdown('SIGTERM').then(r));
   });
   async function shutdown(why: string): Promise<void> {
     if (stopping) return;
@@ -123,6 +125,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
   // A line on stdout a supervisor (or test) can wait for.
   if (p.config.screen.kind !== 'terminal') process.stdout.write(`${JSON.stringify({ ready: true, kiosk: runtime.kioskUrl, pid: process.pid })}\n`);
+  // Timers inside the runtime are unref'd (so embedding it never holds a process open); the
+  // device process itself lives until a signal, even when only the provisioning poll is running.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await done;
+  clearInterval(keepAlive);
   return exitCode;
 }

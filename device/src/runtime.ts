@@ -19,9 +19,9 @@ import { IdentityStore, type StoredIdentity } from './provisioning/identity.js';
 import { Provisioner, type ProvisionState } from './provisioning/provisioner.js';
 import { DeviceTime, readBootId, systemClock, systemRandom, type Clock } from './time/clock.js';
 import { NoInput, type InputDriver, type InputEvent, type InputStatus } from './inputs/types.js';
-import { SerialPanelInput, type OpenSerial } from './inputs/serial.js';
-import { GpioInput, firmataIo, type IoFactory } from './inputs/gpio.js';
-import { HidInput, nodeHidOpen, type HidOpen } from './inputs/hid.js';
+import type { OpenSerial } from './inputs/serial.js';
+import type { IoFactory } from './inputs/gpio.js';
+import type { HidOpen } from './inputs/hid.js';
 import { KioskScreen } from './screen/kiosk.js';
 import { TEXT, type Screen, type ScreenFrame, type ScreenView } from './screen/view.js';
 import { cpuTempC, defaultHardwareId, diskFreeBytes } from './health/system.js';
@@ -69,7 +69,7 @@ export class DeviceRuntime {
   readonly time: DeviceTime;
   readonly outbox: Outbox;
   readonly store: IdentityStore;
-  readonly input: InputDriver;
+  private inputDriver: InputDriver | null = null;
   readonly kiosk: KioskScreen | null;
   readonly controller: SessionController;
   private readonly screens: Screen[];
@@ -96,7 +96,6 @@ export class DeviceRuntime {
     this.outbox = new Outbox(join(o.dataDir, 'outbox.sqlite'), { maxBytes: c.outbox.maxBytes }, () => this.clock.now());
     this.store = new IdentityStore(o.dataDir);
     this.hardwareId = o.hardwareId ?? c.hardwareId ?? defaultHardwareId();
-    this.input = o.input ?? this.buildInput();
     this.kiosk = c.screen.kind === 'kiosk' ? new KioskScreen({ port: c.screen.kioskPort, log: this.log.child({ c: 'kiosk' }), onTap: (e) => this.handleInput(e) }) : null;
     this.screens = [...(this.kiosk ? [this.kiosk] : []), ...(o.screens ?? [])];
     this.controller = new SessionController({
@@ -123,16 +122,27 @@ export class DeviceRuntime {
     });
   }
 
-  private buildInput(): InputDriver {
+  /** The input driver; drivers are loaded on demand so a board pays only for the one it uses. */
+  get input(): InputDriver {
+    return this.inputDriver ?? NO_INPUT;
+  }
+
+  private async buildInput(): Promise<InputDriver> {
     const c = this.o.config.input;
     const log = this.log.child({ c: 'input' });
     switch (c.driver) {
-      case 'serial':
+      case 'serial': {
+        const { SerialPanelInput } = await import('./inputs/serial.js');
         return new SerialPanelInput({ ...c.serial, clock: this.clock, random: this.random, log, ...(this.o.serialOpen ? { open: this.o.serialOpen } : {}) });
-      case 'gpio':
+      }
+      case 'gpio': {
+        const { GpioInput, firmataIo } = await import('./inputs/gpio.js');
         return new GpioInput({ io: this.o.gpioIo ?? firmataIo(c.gpio.firmataPort), levelPins: c.gpio.levelPins, staffPin: c.gpio.staffPin, invert: c.gpio.invert, readyTimeoutMs: 15_000, clock: this.clock, log });
-      case 'hid':
+      }
+      case 'hid': {
+        const { HidInput, nodeHidOpen } = await import('./inputs/hid.js');
         return new HidInput({ opener: this.o.hidOpener ?? (() => nodeHidOpen(c.hid.vendorId, c.hid.productId, c.hid.path)), keys: c.hid.keys, reopenMinMs: c.hid.reopenMinMs, reopenMaxMs: c.hid.reopenMaxMs, clock: this.clock, random: this.random, log });
+      }
       default:
         return new NoInput();
     }
@@ -168,14 +178,8 @@ export class DeviceRuntime {
       this.log.error({ code: 'HCP_OUTBOX_CORRUPT', movedTo: this.openReport.corruptMovedTo, detail: this.openReport.detail }, 'outbox was corrupt; moved aside, a new one started');
     }
     for (const s of this.screens) await s.start();
-    this.input.onInput((e) => {
-      try {
-        this.handleInput(e);
-      } catch (err) {
-        this.log.error({ err }, 'input handling failed');
-      }
-    });
-    this.input.onStatus((s) => this.log.info({ input: s }, 'input state'));
+    this.inputDriver = this.o.input ?? (await this.buildInput());
+    if (!WIRED.has(this.input)) this.wireInput(this.input);
     this.controller.start();
     this.stored = this.store.load();
     if (this.stored) this.enterProvisioned();
@@ -198,6 +202,20 @@ export class DeviceRuntime {
     await this.input.stop();
     for (const s of this.screens) await s.stop();
     this.outbox.stop();
+  }
+
+  /** Listeners are added once per driver (an injected driver survives a reboot-in-process). */
+  private wireInput(d: InputDriver): void {
+    WIRED.add(d);
+    d.onInput((e) => {
+      if (this.inputDriver !== d) return;
+      try {
+        this.handleInput(e);
+      } catch (err) {
+        this.log.error({ err }, 'input handling failed');
+      }
+    });
+    d.onStatus((s) => this.log.info({ input: s }, 'input state'));
   }
 
   private enterUnprovisioned(): void {
@@ -477,6 +495,9 @@ export class DeviceRuntime {
     this.input.show?.(f.view);
   }
 }
+
+const NO_INPUT = new NoInput();
+const WIRED = new WeakSet<InputDriver>();
 
 function indicatorItems(list: IndicatorList | null): { code: string; name: string }[] {
   return (list?.items ?? []).map((i) => ({ code: i.code, name: i.name }));

@@ -45,11 +45,20 @@ describe('hcp-device CLI', () => {
     try {
       const child = spawn(process.execPath, [BIN, '--screen', 'terminal', '--data-dir', t.dir, '--hub-url', 'http://127.0.0.1:9', '--input', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
+      let err = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      const end = Date.now() + 15_000;
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const end = Date.now() + 30_000;
       while (!/激活码：[0-9A-Z]{4}-[0-9A-Z]{4}/.test(out) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(out, err).toMatch(/激活码：[0-9A-Z]{4}-[0-9A-Z]{4}/);
+      // 'device started' is logged once the signal handlers are in place.
+      while (!err.includes('device started') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      // Still running after failed provisioning polls (nothing but unref'd timers in the loop).
+      while (!err.includes('hub unreachable') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(child.exitCode).toBeNull();
       child.kill('SIGTERM');
-      expect(await exited(child)).toBe(0);
+      expect(await exited(child), err).toBe(0);
       expect(out).toContain('设备未激活');
       expect(out).toMatch(/[▀▄█]/); // the QR in block characters
     } finally {

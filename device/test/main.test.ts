@@ -62,7 +62,7 @@ describe('device process under kill -9', () => {
     const shown = () => sse.frames.filter((f) => f.view.kind === 'thanks').map((f) => f.view.ratingId!);
     // Two pressers at once, as a burst; the kill lands while presses are in flight.
     const burst = Promise.all([pressUntil(first.kiosk, () => false), pressUntil(first.kiosk, () => false)]);
-    await until(() => shown().length >= 150 && peer.stats.stored >= 20, 30_000, 'burst under way');
+    await until(() => new Set(shown()).size >= 150 && peer.stats.stored >= 20, 30_000, 'burst under way');
     first.child.kill('SIGKILL');
     await exited(first.child);
     await burst;

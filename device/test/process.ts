@@ -73,7 +73,9 @@ export function frameStream(kiosk: string): Promise<FrameStream> {
   });
 }
 
-export function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.once('exit', (code) => r(code)));
+/** Resolves with the exit code, or the signal's name when a signal ended the process. */
+export function exited(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
+  return new Promise((r) => child.once('exit', (code, signal) => r(code ?? signal ?? 'unknown')));
 }

@@ -28,8 +28,6 @@ export interface OpenReport {
 
 type Stmt = Database.Statement;
 interface Prepared {
-  nextSeq: Stmt;
-  setSeq: Stmt;
   insert: Stmt;
   pendingAfter: Stmt;
   byId: Stmt;
@@ -55,6 +53,8 @@ function sqliteCode(err: unknown): string | null {
 export class Outbox {
   private db: Database.Database | null = null;
   private st: Prepared | null = null;
+  /** Highest sequence number ever committed; durable as max(outbox, rejected, meta 'seq'). */
+  private lastSeq = 0;
 
   constructor(
     readonly file: string,
@@ -94,8 +94,6 @@ export class Outbox {
       db.pragma(`max_page_count = ${Math.max(16, Math.floor(this.opts.maxBytes / page))}`);
     }
     this.st = {
-      nextSeq: db.prepare("SELECT CAST(v AS INTEGER) AS v FROM meta WHERE k = 'seq'").pluck(),
-      setSeq: db.prepare("INSERT INTO meta (k, v) VALUES ('seq', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v"),
       insert: db.prepare('INSERT INTO outbox (seq, id, body, created_ms) VALUES (?, ?, ?, ?)'),
       pendingAfter: db.prepare('SELECT seq, id, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
       byId: db.prepare('SELECT seq, id, body FROM outbox WHERE id = ?'),
@@ -107,6 +105,10 @@ export class Outbox {
       getMeta: db.prepare('SELECT v FROM meta WHERE k = ?').pluck(),
       setMeta: db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v'),
     };
+    this.lastSeq = db
+      .prepare("SELECT max(coalesce((SELECT max(seq) FROM outbox), 0), coalesce((SELECT max(seq) FROM rejected), 0), coalesce((SELECT CAST(v AS INTEGER) FROM meta WHERE k = 'seq'), 0))")
+      .pluck()
+      .get() as number;
   }
 
   stop(): void {
@@ -126,15 +128,14 @@ export class Outbox {
    */
   commit(build: (seq: number) => Rating): Rating {
     const st = this.s();
-    const tx = this.db!.transaction((): Rating => {
-      const seq = ((st.nextSeq.get() as number | undefined) ?? 0) + 1;
-      const rating = build(seq);
-      st.setSeq.run(seq);
-      st.insert.run(seq, rating.id, JSON.stringify(rating), this.nowMs());
-      return rating;
-    });
+    // One INSERT per commit: the sequence lives in the rows themselves; the meta floor is written
+    // only when acks delete rows (see applyAck), so it never goes backwards.
+    const seq = this.lastSeq + 1;
+    const rating = build(seq);
     try {
-      return tx();
+      st.insert.run(seq, rating.id, JSON.stringify(rating), this.nowMs());
+      this.lastSeq = seq;
+      return rating;
     } catch (err) {
       const code = sqliteCode(err);
       if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE') throw new HcpError('HCP_OUTBOX_DISK_FULL', { sqlite: code }, { cause: err });
@@ -169,7 +170,10 @@ export class Outbox {
           removed.push(it.id);
         }
       }
-      if (removed.length + rejected > 0) st.setMeta.run('lastAckMs', String(at));
+      if (removed.length + rejected > 0) {
+        st.setMeta.run('lastAckMs', String(at));
+        st.setMeta.run('seq', String(this.lastSeq));
+      }
       return { removed, rejected };
     });
     return tx();

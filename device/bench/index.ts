@@ -1,0 +1,55 @@
+/**
+ * Device benchmark: `npm run bench -w device [-- --presses N --drain N --batch N --mqtt URL --runs N]`
+ * (env: HCP_BENCH_PRESSES, HCP_BENCH_DRAIN, HCP_BENCH_MQTT_URL). Each figure is printed beside the
+ * raw capability of the layer below, measured in the same run, and the ratio.
+ */
+import { parseArgs } from 'node:util';
+import { tmpdir } from 'node:os';
+import { latency } from './latency.js';
+import { drain } from './drain.js';
+import { startup } from './startup.js';
+import { printTable, progress, type Figure } from './stats.js';
+
+const { values: v } = parseArgs({
+  options: {
+    presses: { type: 'string' },
+    drain: { type: 'string' },
+    batch: { type: 'string' },
+    mqtt: { type: 'string' },
+    runs: { type: 'string' },
+    dir: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+});
+if (v.help) {
+  console.log(`usage: npm run bench -w device -- [--presses 2000] [--drain 100000] [--batch 100] [--mqtt URL] [--runs 3] [--dir DIR]
+  --presses  presses for the latency figure (env HCP_BENCH_PRESSES)
+  --drain    ratings in the backlog to drain (env HCP_BENCH_DRAIN)
+  --batch    ratings per MQTT message
+  --mqtt     use this broker (e.g. Mosquitto) instead of an aedes broker in a child process (env HCP_BENCH_MQTT_URL)
+  --runs     process starts for the start-time median
+  --dir      where the SQLite files go (the disk measured; default the OS temp dir)`);
+  process.exit(0);
+}
+const num = (s: string | undefined, env: string | undefined, d: number): number => Number(s ?? env ?? d);
+const presses = num(v.presses, process.env.HCP_BENCH_PRESSES, 2000);
+const drainN = num(v.drain, process.env.HCP_BENCH_DRAIN, 100_000);
+const batch = num(v.batch, undefined, 100);
+const runs = num(v.runs, undefined, 3);
+const dir = v.dir ?? tmpdir();
+const mqttUrl = v.mqtt ?? process.env.HCP_BENCH_MQTT_URL ?? null;
+
+progress(`node ${process.version}; disk dir ${dir}; presses ${presses}; drain ${drainN}; batch ${batch}; broker ${mqttUrl ?? 'aedes (child process)'}`);
+const lat = await latency(presses, dir);
+const dr = await drain(drainN, dir, mqttUrl, batch);
+const st = await startup(dir, runs, 3000);
+
+const figures: Figure[] = [
+  { name: 'press→committed p50', value: lat.press.p50, unit: 'ms', baselineName: 'bare FULL insert p50', baseline: lat.bare.p50, target: 'ratio ≤ 1.5×', ok: lat.press.p50 <= 1.5 * lat.bare.p50 },
+  { name: 'press→committed p99', value: lat.press.p99, unit: 'ms', baselineName: 'bare FULL insert p99', baseline: lat.bare.p99, target: 'ratio ≤ 1.5×', ok: lat.press.p99 <= 1.5 * lat.bare.p99 },
+  { name: `backlog drain (${dr.n})`, value: dr.drainPerS, unit: 'ratings/s', baselineName: 'raw QoS1 pub→sub, same payloads', baseline: dr.rawPerS, target: '≥ 5,000/s', ok: dr.drainPerS >= 5000 },
+  { name: 'start to ready', value: st.startMs, unit: 'ms', baselineName: 'bare node start', baseline: st.bareStartMs, target: '≤ 1,500 ms', ok: st.startMs <= 1500 },
+  { name: 'idle RSS', value: st.rssMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '≤ 80 MB', ok: st.rssMb <= 80 },
+];
+printTable(figures);
+console.log(`drain: ${dr.n} ratings in ${dr.seconds.toFixed(2)} s, batches of ${dr.batchSize}; peer saw ${JSON.stringify(dr.peer)}`);

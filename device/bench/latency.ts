@@ -1,0 +1,68 @@
+/**
+ * Press → committed latency through the real runtime (handleInput returns after the FULL commit),
+ * beside a bare better-sqlite3 single-row insert with WAL + synchronous=FULL on the same disk.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { DeviceRuntime } from '@hcp/device/runtime';
+import { loadConfig } from '@hcp/device/config/load';
+import { IdentityStore } from '@hcp/device/provisioning/identity';
+import { percentile, progress } from './stats.js';
+import { identity } from './fixtures.js';
+
+export interface LatencyResult {
+  readonly press: { p50: number; p99: number };
+  readonly bare: { p50: number; p99: number };
+}
+
+function ms(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export async function latency(n: number, baseDir: string): Promise<LatencyResult> {
+  const dir = mkdtempSync(join(baseDir, 'lat-'));
+  try {
+    // Baseline: the layer below, one committed row per statement, same pragmas, same row size.
+    const db = new Database(join(dir, 'bare.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, created_ms INTEGER NOT NULL)');
+    const ins = db.prepare('INSERT INTO t (seq, id, body, created_ms) VALUES (?, ?, ?, ?)');
+    const body = 'x'.repeat(700);
+    const bare: number[] = [];
+    const press: number[] = [];
+
+    const devDir = join(dir, 'device');
+    const id = identity('mqtt://127.0.0.1:1', 'dev-bench-lat');
+    const store = new IdentityStore(devDir);
+    rmSync(devDir, { recursive: true, force: true });
+    (await import('node:fs')).mkdirSync(devDir, { recursive: true });
+    store.save(store.fromResponse(id, new Date().toISOString()));
+    const rt = new DeviceRuntime({
+      config: loadConfig({ screen: { kind: 'none' }, session: { responseIntervalMs: 0, walkUp: 'accept-flagged' }, log: { level: 'silent' } }),
+      dataDir: devDir,
+      log: pino({ level: 'silent' }),
+    });
+    await rt.start();
+    // Interleave the two so both see the same disk conditions.
+    for (let i = 0; i < n; i++) {
+      let t = process.hrtime.bigint();
+      ins.run(i + 1, `id-${i}`, body, Date.now());
+      bare.push(ms(t));
+      t = process.hrtime.bigint();
+      const f = rt.handleInput({ kind: 'star', level: 5 });
+      press.push(ms(t));
+      if (f.view.kind !== 'thanks') throw new Error(`press ${i} was not accepted: ${f.view.kind}`);
+      if (i % 500 === 499) progress(`latency ${i + 1}/${n}`);
+    }
+    await rt.stop();
+    db.close();
+    bare.sort((a, b) => a - b);
+    press.sort((a, b) => a - b);
+    return { press: { p50: percentile(press, 50), p99: percentile(press, 99) }, bare: { p50: percentile(bare, 50), p99: percentile(bare, 99) } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
