@@ -18,6 +18,7 @@ import { provisioningRoutes } from './routes/provisioning.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { eventRoutes } from './routes/events.js';
 import { mqttHookRoutes } from './routes/mqtt-hooks.js';
+import { ratingAuditRoutes } from './routes/ratings.js';
 import { ErrorBody } from './registry/schemas.js';
 
 export interface AppOptions {
@@ -57,5 +58,6 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(sessionRoutes, { services });
   await fastify.register(eventRoutes, { services });
   await fastify.register(mqttHookRoutes, { services, hubUsername: opts.hubMqttUsername });
+  await fastify.register(ratingAuditRoutes, { services });
   for (const r of opts.extraRoutes ?? []) await fastify.register(r.plugin, r.opts as never);
 }
