@@ -26,6 +26,7 @@ export interface MetricsSink {
 /** What the hub's ingest hands a hook (hub/src/inbox/ingest.ts StoredRating fits). */
 export interface StoredRatingLike {
   readonly rating: Rating;
+  readonly receivedAt: string;
   readonly givenAt: string;
   readonly flags: readonly RatingFlag[];
 }
@@ -78,7 +79,7 @@ export class Forwarder {
    * record per case number, and wakes the worker after the commit.
    */
   readonly hook = (tx: Db, stored: StoredRatingLike, after: (fn: () => void) => void): void => {
-    const source = forwardSource({ ...stored.rating, givenAt: stored.givenAt, flags: [...stored.flags] });
+    const source = forwardSource({ ...stored.rating, givenAt: stored.givenAt, flags: [...stored.flags], receivedAt: stored.receivedAt });
     const added = enqueueForward(tx, source, this.deps.context(stored.rating), this.deps.clock.now());
     if (added > 0) after(() => this.worker.wake());
   };

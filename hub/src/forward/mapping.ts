@@ -14,7 +14,11 @@ export type ForwardSource = Pick<
   Rating,
   'id' | 'caseNumbers' | 'level' | 'indicators' | 'channel' | 'assessNumber' | 'origin' | 'flags' | 'givenAt' | 'indicatorVersion'
   | 'sessionId' | 'staffId' | 'itemCode' | 'hallId' | 'windowId'
-> & { text?: string | undefined };
+> & {
+  text?: string | undefined;
+  /** When the hub stored the rating (its own trusted clock); used when the device clock was not trusted. */
+  receivedAt?: string | undefined;
+};
 
 /**
  * Non-personal case data, captured when the rating is stored (from the session / registry).
@@ -92,7 +96,10 @@ export function mapRecords(
   }
   if (caseNumbers.length === 0) throw new HcpError('HCP_VALIDATION', { ratingId: source.id, errors: [{ field: '/caseNumbers', rule: 'at least one case number' }] });
   const c = profile.codes;
-  const givenMs = Date.parse(source.givenAt);
+  // A device clock that was never trusted nor corrected gives no usable time: send the hub's receipt
+  // time instead (the rating was given no later than that), rather than a 1970 date the province refuses.
+  const untrusted = source.flags.includes('clock-untrusted') && !source.flags.includes('clock-corrected');
+  const givenMs = untrusted && source.receivedAt ? Date.parse(source.receivedAt) : Date.parse(source.givenAt);
   const base: Record<string, string> = {
     assessNumber: String(source.assessNumber),
     satisfaction: provinceLevel(source.level, c.levelOrder),

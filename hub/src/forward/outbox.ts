@@ -100,6 +100,7 @@ export function forwardSource(r: Rating | ForwardSource): ForwardSource {
     sessionId: r.sessionId, staffId: r.staffId, itemCode: r.itemCode, hallId: r.hallId, windowId: r.windowId,
   };
   if (r.text !== undefined) s.text = r.text;
+  if ('receivedAt' in r && r.receivedAt !== undefined) s.receivedAt = r.receivedAt;
   return s;
 }
 

@@ -67,6 +67,14 @@ describe('mapRecords', () => {
     expect(() => provinceChannel({ origin: 'session', channel: 6 }, zj)).toThrow(HcpError);
   });
 
+  it('uses the hub receipt time when the device clock was untrusted and never corrected', () => {
+    const p = loadProfile(base);
+    const untrusted = { ...exampleRating, givenAt: '1970-01-01T00:00:10.000Z', flags: ['clock-untrusted' as const], receivedAt: '2026-11-21T02:16:00.000Z' };
+    expect(mapRecords(untrusted, {}, null, p)[0]!.assessTime).toBe('2026-11-21 10:16:00');
+    const corrected = { ...untrusted, givenAt: '2026-11-21T02:15:00.000Z', flags: ['clock-untrusted' as const, 'clock-corrected' as const] };
+    expect(mapRecords(corrected, {}, null, p)[0]!.assessTime).toBe('2026-11-21 10:15:00');
+  });
+
   it('masks personal fields for views', () => {
     const [r] = mapRecords(exampleRating, context, applicant, loadProfile(base));
     const m = maskRecord(r!);
