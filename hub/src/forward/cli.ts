@@ -4,7 +4,6 @@
  * For operations (drain a backlog after an outage without the whole hub), crash tests and
  * benchmarks. The hub itself runs the same worker inside its process.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { HcpError } from '@hcp/protocol';
@@ -13,7 +12,7 @@ import { DataCrypto, loadKeyRing } from '../crypto/data-key.js';
 import { adapterFor } from './adapters/index.js';
 import type { ApplicantData } from './mapping.js';
 import { ForwardOutbox } from './outbox.js';
-import { loadProfile } from './profile.js';
+import { loadProfileFile } from './profile.js';
 import { ForwardWorker, type ApplicantSource } from './worker.js';
 
 const HELP = `hcp-forward — 向省级好差评系统转发评价 (forward delivery worker)
@@ -49,7 +48,7 @@ async function main(): Promise<number> {
   const log = pino({ level: values['log-level'] ?? 'info', base: { svc: 'hcp-forward' } });
   let profile;
   try {
-    profile = loadProfile(JSON.parse(readFileSync(values.profile, 'utf8')));
+    profile = loadProfileFile(values.profile);
   } catch (err) {
     console.error(`hcp-forward: ${err instanceof Error ? err.message : String(err)}`);
     return 2;

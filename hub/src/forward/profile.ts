@@ -3,6 +3,7 @@
  * Defaults live only in this schema (applied by `loadProfile`); code never repeats them.
  * See docs/forwarding.md for every field.
  */
+import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { HcpError, channelCode, validate } from '@hcp/protocol';
@@ -122,6 +123,23 @@ export const ProvinceProfile = Type.Object(
   { additionalProperties: false },
 );
 export type ProvinceProfile = Static<typeof ProvinceProfile>;
+
+/** Reads a profile JSON file; HCP_CONFIG_UNREADABLE / HCP_CONFIG_INVALID. */
+export function loadProfileFile(path: string): Readonly<ProvinceProfile> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HcpError('HCP_CONFIG_UNREADABLE', { what: 'province profile', path }, { cause: err, message: `cannot read province profile ${path}` });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new HcpError('HCP_CONFIG_INVALID', { what: 'province profile', path, errors: [{ field: '', rule: 'valid JSON' }] }, { cause: err, message: `province profile ${path} is not valid JSON` });
+  }
+  return loadProfile(parsed);
+}
 
 /**
  * Applies schema defaults, validates (every error listed), freezes. Throws HCP_CONFIG_INVALID.

@@ -7,13 +7,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProvincialSimulator } from '@hcp/simulator/provincial/server';
-import { WorkingCalendar } from '../../src/forward/calendar.js';
-import { Forwarder } from '../../src/forward/forwarder.js';
-import { hubUnratedSessions, sessionContextSource } from '../../src/forward/hub-sources.js';
+import pino from 'pino';
+import { Hub } from '../../src/hub.js';
+import { makeConfig } from '../../src/config.js';
+import { forwardExtension, type ForwardExtension } from '../../src/forward/extension.js';
+import type { Forwarder } from '../../src/forward/forwarder.js';
 import { loadProfile } from '../../src/forward/profile.js';
-import { provisionDevice, startTestHub, type TestHub } from '../helpers/hub.js';
+import { call } from '../helpers/http.js';
+import { provisionDevice, tokenFor } from '../helpers/hub.js';
 import { DevicePublisher, makeRating } from '../helpers/publisher.js';
-import { idNumber, silent, tempDir } from './helpers.js';
+import { idNumber, tempDir } from './helpers.js';
 
 async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -23,9 +26,10 @@ async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   }
 }
 
-describe('Forwarder inside a running hub', () => {
+describe('forwarding plugged into a running hub (HubExtension)', () => {
   const t = tempDir();
-  let th: TestHub;
+  let hub: Hub;
+  let ext: ForwardExtension;
   let dev: DevicePublisher;
   let sim: ProvincialSimulator;
   let fwd: Forwarder;
@@ -33,37 +37,30 @@ describe('Forwarder inside a running hub', () => {
   beforeAll(async () => {
     sim = new ProvincialSimulator({ dataFile: join(t.dir, 'prov.sqlite'), appId: 'hall-1', appSecret: 's3cret' });
     await sim.start();
-    th = await startTestHub();
-    const hub = th.hub;
-    const p = provisionDevice(hub);
-    dev = await new DevicePublisher({ ...p, mqtt: { ...p.mqtt, url: hub.mqttUrl } }).connect({ subscribe: true });
-    fwd = new Forwarder({
-      db: hub.db, clock: hub.clock, log: silent, hallId: hub.config.hallId, audit: hub.services.audit,
+    ext = forwardExtension({
       profile: loadProfile({
         name: 'generic', adapter: 'generic-json', endpoint: sim.url, credentials: { appId: 'hall-1', secret: 's3cret' },
         hall: { deptName: '杭州市民中心', deptCode: '11330100MB0000000X', areaCode: '330100' },
         indicators: { kind: 'endpoint' }, retry: { baseMs: 10, maxMs: 100 }, pollIntervalMs: 50,
       }),
-      applicants: (id) => hub.services.sessions.applicant(id),
-      context: sessionContextSource(hub.db),
-      calendar: WorkingCalendar.china(),
-      sessions: hubUnratedSessions(hub.db),
-      metrics: hub.metrics,
     });
-    hub.onRatingStored(fwd.hook);
-    fwd.start();
+    hub = new Hub(makeConfig({ dataDir: join(t.dir, 'hub'), httpPort: 0, mqttPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', logLevel: 'silent' }), {
+      logger: pino({ level: 'silent' }), extensions: [ext],
+    });
+    await hub.start();
+    fwd = ext.forwarder!;
+    const p = provisionDevice(hub);
+    dev = await new DevicePublisher({ ...p, mqtt: { ...p.mqtt, url: hub.mqttUrl } }).connect({ subscribe: true });
   });
 
   afterAll(async () => {
-    await fwd?.stop();
     await dev?.close();
-    await th?.stop();
+    await hub?.stop();
     await sim?.stop();
     t.cleanup();
   });
 
   it('forwards a device rating for a batch session, one record per case, with the session data', async () => {
-    const hub = th.hub;
     const view = await hub.services.sessions.open({
       windowId: 'w-01', caseNumbers: ['E2E-1', 'E2E-2'], item: { code: '330100-000-XK-001', name: '食品经营许可' }, staffId: 'staff-007',
       applicant: { name: '李四', idType: '111', idNumber: idNumber(7), userType: 'person' }, caseStatus: 'completed', promiseKind: 'promised',
@@ -89,5 +86,14 @@ describe('Forwarder inside a running hub', () => {
     await until(() => fwd.indicators.current() !== null);
     expect(fwd.indicators.current()!.version).toBe(sim.indicators().version);
     expect(fwd.status()).toMatchObject({ indicatorVersion: sim.indicators().version, profile: { adapter: 'generic-json' } });
+  });
+
+  it('serves the forward routes inside the hub app (its auth, errors and OpenAPI) and /metrics', async () => {
+    expect((await call(hub, 'GET', '/api/forward/backlog')).status).toBe(401);
+    const op = await tokenFor(hub, 'operator');
+    expect((await call(hub, 'GET', '/api/forward/backlog', { token: op })).json()).toMatchObject({ backlog: 0, deadOpen: 0 });
+    expect((await call(hub, 'GET', '/api/forward/status', { token: op })).json()).toMatchObject({ profile: { name: 'generic' } });
+    const spec = (await call(hub, 'GET', '/api/docs/json')).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/forward/backlog', '/api/forward/dead-letters']));
   });
 });
