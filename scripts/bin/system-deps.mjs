@@ -11,6 +11,7 @@ const wanted = [
   { pkg: 'chromium', probe: '/usr/bin/chromium' },
   { pkg: 'socat', probe: '/usr/bin/socat' },
   { pkg: 'mosquitto', probe: '/usr/sbin/mosquitto' },
+  { pkg: 'fonts-noto-cjk', probe: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc' },
 ];
 if (process.env.HCP_SKIP_SYSTEM_DEPS === '1') process.exit(0);
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
