@@ -13,18 +13,20 @@ function chart(id) {
   return charts[id];
 }
 
+// no animation: a monitoring screen shows the figures at once
+const BASE = { animation: false };
 const FONT = { fontFamily: '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif', fontSize: 14 };
 const pct = (good, total) => (total ? Math.round((good / total) * 1000) / 10 : 0);
 
 function barByGroup(id, rows) {
   chart(id).setOption({
-    textStyle: FONT, tooltip: { trigger: 'axis' }, legend: { top: 0 },
+    ...BASE, textStyle: FONT, tooltip: { trigger: 'axis' }, legend: { top: 0 },
     grid: { left: 48, right: 48, bottom: 40, top: 40 },
     xAxis: { type: 'category', data: rows.map((r) => r.name ?? r.id), axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0 } },
     yAxis: [{ type: 'value', name: t('ch.avg'), min: 0, max: 5 }, { type: 'value', name: t('ch.goodRate'), min: 0, max: 100 }],
     series: [
-      { name: t('ch.avg'), type: 'bar', data: rows.map((r) => r.avg ?? 0), itemStyle: { color: '#0b5cad' } },
-      { name: t('ch.goodRate'), type: 'line', yAxisIndex: 1, data: rows.map((r) => pct(r.good, r.total)), itemStyle: { color: '#1a7f37' } },
+      { name: t('ch.avg'), type: 'bar', barMaxWidth: 56, data: rows.map((r) => r.avg ?? 0), itemStyle: { color: '#0b5cad' } },
+      { name: t('ch.goodRate'), type: 'line', yAxisIndex: 1, symbolSize: 9, data: rows.map((r) => pct(r.good, r.total)), itemStyle: { color: '#1a7f37' } },
     ],
   }, true);
 }
@@ -32,20 +34,20 @@ function barByGroup(id, rows) {
 function render() {
   if (!stats || !globalThis.echarts) return;
   chart('chart-trend').setOption({
-    textStyle: FONT, tooltip: { trigger: 'axis' }, legend: { top: 0 },
+    ...BASE, textStyle: FONT, tooltip: { trigger: 'axis' }, legend: { top: 0 },
     grid: { left: 48, right: 48, bottom: 40, top: 40 },
     xAxis: { type: 'category', data: stats.days.map((d) => d.date.slice(5)) },
     yAxis: [{ type: 'value', name: t('ch.count'), minInterval: 1 }, { type: 'value', name: t('ch.goodRate'), min: 0, max: 100 }],
     series: [
-      { name: t('rat.good'), type: 'bar', stack: 'n', data: stats.days.map((d) => d.good), itemStyle: { color: '#1a7f37' } },
-      { name: t('rat.mid'), type: 'bar', stack: 'n', data: stats.days.map((d) => d.total - d.good - d.bad), itemStyle: { color: '#b26a00' } },
-      { name: t('rat.bad'), type: 'bar', stack: 'n', data: stats.days.map((d) => d.bad), itemStyle: { color: '#c62828' } },
-      { name: t('ch.goodRate'), type: 'line', yAxisIndex: 1, data: stats.days.map((d) => pct(d.good, d.total)), itemStyle: { color: '#0b5cad' } },
+      { name: t('rat.good'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.good), itemStyle: { color: '#1a7f37' } },
+      { name: t('rat.mid'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.total - d.good - d.bad), itemStyle: { color: '#b26a00' } },
+      { name: t('rat.bad'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.bad), itemStyle: { color: '#c62828' } },
+      { name: t('ch.goodRate'), type: 'line', yAxisIndex: 1, symbolSize: 9, connectNulls: true, data: stats.days.map((d) => (d.total ? pct(d.good, d.total) : null)), itemStyle: { color: '#0b5cad' } },
     ],
   }, true);
   const colors = { 1: '#8e0000', 2: '#c62828', 3: '#b26a00', 4: '#43a047', 5: '#1a7f37' };
   chart('chart-levels').setOption({
-    textStyle: FONT, tooltip: { trigger: 'item' }, legend: { bottom: 0 },
+    ...BASE, textStyle: FONT, tooltip: { trigger: 'item' }, legend: { bottom: 0 },
     series: [{
       type: 'pie', radius: ['35%', '65%'],
       data: stats.levels.map((l) => ({ name: t(`level.${l.level}`), value: l.count, itemStyle: { color: colors[l.level] } })),

@@ -39,6 +39,16 @@ const LOCAL = "'+8 hours'";
 const TALLY = 'COUNT(*) AS total, SUM(r.level >= 4) AS good, SUM(r.level <= 2) AS bad, ROUND(AVG(r.level), 2) AS avg';
 const AT = 'COALESCE(r.corrected_given_at, r.given_at)';
 
+/** One entry per local day, oldest first, zeros for days without ratings, so the trend has a true time axis. */
+function everyDay(todayMidnightUtcMs: number, days: number, found: Map<string, { total: number; good: number; bad: number; avg: number | null }>) {
+  const out = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const date = new Date(todayMidnightUtcMs - i * 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10);
+    out.push({ date, ...(found.get(date) ?? { total: 0, good: 0, bad: 0, avg: null }) });
+  }
+  return out;
+}
+
 export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
   const tags = ['dashboard'];
   const feed = s.db.prepare<[number, number], FeedRow>(
@@ -107,7 +117,7 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
     const tally = (r: TallyRow) => ({ total: r.total, good: r.good ?? 0, bad: r.bad ?? 0, avg: r.avg });
     return {
       from,
-      days: byDay.all(from).map((r) => ({ date: r.key, ...tally(r) })),
+      days: everyDay(localMidnight, days, new Map(byDay.all(from).map((r) => [r.key, tally(r)]))),
       windows: byWindow.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
       staff: byStaff.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
       levels: byLevel.all(from),
