@@ -45,7 +45,7 @@ describe('system routes, OpenAPI and the role guard', () => {
     const undeclared = routes.filter((r) => !r.config?.public && !Array.isArray(r.config?.roles) && r.method !== 'HEAD' && !r.url.startsWith('/api/docs'));
     expect(undeclared).toEqual([]);
     const open = routes.filter((r) => r.config?.public && !r.url.startsWith('/api/docs') && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`).sort();
-    expect(open).toEqual(['GET /api/openapi.json', 'GET /api/staff/:id/photo', 'GET /healthz', 'GET /metrics', 'POST /api/auth/login', 'POST /api/provision/exchange']);
+    expect(open).toEqual(['GET /', 'GET /api/openapi.json', 'GET /api/staff/:id/photo', 'GET /dashboard/:file', 'GET /healthz', 'GET /login', 'GET /metrics', 'POST /api/auth/login', 'POST /api/provision/exchange']);
     await f.close();
   });
 });
