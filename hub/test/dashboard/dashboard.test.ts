@@ -223,6 +223,34 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
     expect(states).toEqual(['discarded', 'retried']);
   });
 
+  it('fits a tablet screen without sideways scrolling', async () => {
+    const tablet = await browser.newContext({ viewport: { width: 820, height: 1180 }, locale: 'zh-CN', hasTouch: true, storageState: await context.storageState() });
+    const p = await tablet.newPage();
+    await p.goto(`${url}/#devices`);
+    await p.waitForSelector('body[data-ready="true"]');
+    for (const tab of ['devices', 'ratings', 'provision', 'registry', 'forward', 'charts']) {
+      await p.click(`#tabs [data-tab="${tab}"]`);
+      await p.waitForSelector(`#tab-${tab}:not([hidden])`);
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, tab).toBeLessThanOrEqual(0);
+    }
+    await p.click('#tabs [data-tab="ratings"]');
+    await p.waitForSelector('#rating-feed li.bad');
+    await p.screenshot({ path: join(SHOTS, '10-tablet-ratings.png'), fullPage: true });
+    await tablet.close();
+  });
+
+  it('goes back to the login page when the session is gone (401)', async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', storageState: await context.storageState() });
+    const p = await other.newPage();
+    await p.goto(`${url}/#devices`);
+    await p.waitForSelector('body[data-ready="true"]');
+    await other.clearCookies();
+    await p.click('#tabs [data-tab="registry"]');
+    await p.waitForURL(/\/login$/);
+    await other.close();
+  });
+
   it('decommissions the device from its card', async () => {
     await page.click('#tabs [data-tab="devices"]');
     await page.click(`#device-grid [data-device="${creds.deviceId}"] [data-action="decommission"]`);
