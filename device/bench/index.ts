@@ -17,6 +17,7 @@ const { values: v } = parseArgs({
     batch: { type: 'string' },
     mqtt: { type: 'string' },
     runs: { type: 'string' },
+    idle: { type: 'string' },
     dir: { type: 'string' },
     help: { type: 'boolean' },
   },
@@ -28,6 +29,7 @@ if (v.help) {
   --batch    ratings per MQTT message
   --mqtt     use this broker (e.g. Mosquitto) instead of an aedes broker in a child process (env HCP_BENCH_MQTT_URL)
   --runs     process starts for the start-time median
+  --idle     seconds of idling before the steady RSS is read (default 30)
   --dir      where the SQLite files go (the disk measured; default the OS temp dir)`);
   process.exit(0);
 }
@@ -42,14 +44,15 @@ const mqttUrl = v.mqtt ?? process.env.HCP_BENCH_MQTT_URL ?? null;
 progress(`node ${process.version}; disk dir ${dir}; presses ${presses}; drain ${drainN}; batch ${batch}; broker ${mqttUrl ?? 'aedes (child process)'}`);
 const lat = await latency(presses, dir);
 const dr = await drain(drainN, dir, mqttUrl, batch);
-const st = await startup(dir, runs, 3000);
+const st = await startup(dir, runs, num(v.idle, undefined, 30) * 1000);
 
 const figures: Figure[] = [
   { name: 'press→committed p50', value: lat.press.p50, unit: 'ms', baselineName: 'bare FULL insert p50', baseline: lat.bare.p50, target: 'ratio ≤ 1.5×', ok: lat.press.p50 <= 1.5 * lat.bare.p50 },
   { name: 'press→committed p99', value: lat.press.p99, unit: 'ms', baselineName: 'bare FULL insert p99', baseline: lat.bare.p99, target: 'ratio ≤ 1.5×', ok: lat.press.p99 <= 1.5 * lat.bare.p99 },
   { name: `backlog drain (${dr.n})`, value: dr.drainPerS, unit: 'ratings/s', baselineName: 'raw QoS1 pub→sub, same payloads', baseline: dr.rawPerS, target: '≥ 5,000/s', ok: dr.drainPerS >= 5000 },
   { name: 'start to ready', value: st.startMs, unit: 'ms', baselineName: 'bare node start', baseline: st.bareStartMs, target: '≤ 1,500 ms', ok: st.startMs <= 1500 },
-  { name: 'idle RSS', value: st.rssMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '≤ 80 MB', ok: st.rssMb <= 80 },
+  { name: 'RSS 3 s after ready', value: st.rssEarlyMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '(not idle yet)', ok: true },
+  { name: 'idle RSS (steady)', value: st.rssMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '≤ 80 MB', ok: st.rssMb <= 80 },
 ];
 printTable(figures);
 console.log(`drain: ${dr.n} ratings in ${dr.seconds.toFixed(2)} s, batches of ${dr.batchSize}; peer saw ${JSON.stringify(dr.peer)}`);

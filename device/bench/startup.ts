@@ -12,6 +12,9 @@ import { progress } from './stats.js';
 export interface StartupResult {
   readonly startMs: number;
   readonly bareStartMs: number;
+  /** RSS 3 s after ready (start-up garbage still committed in V8's young generation). */
+  readonly rssEarlyMb: number;
+  /** RSS after `idleMs` of idling (V8's memory reducer has run): the steady figure. */
   readonly rssMb: number;
   readonly bareRssMb: number;
 }
@@ -37,6 +40,7 @@ export async function startup(baseDir: string, runs: number, idleMs: number): Pr
     const starts: number[] = [];
     const bares: number[] = [];
     let rss = NaN;
+    let rssEarly = NaN;
     let bareRss = NaN;
     for (let i = 0; i < runs; i++) {
       let t = process.hrtime.bigint();
@@ -46,7 +50,9 @@ export async function startup(baseDir: string, runs: number, idleMs: number): Pr
       const dev = await spawnJson<unknown>([bin, '--config', cfg, '--data-dir', devDir]);
       starts.push(Number(process.hrtime.bigint() - t) / 1e6);
       if (i === runs - 1) {
-        progress(`idle ${idleMs} ms before reading RSS`);
+        await new Promise((r) => setTimeout(r, 3000));
+        rssEarly = rssMb(dev.child.pid!);
+        progress(`idle ${idleMs} ms before reading the steady RSS`);
         await new Promise((r) => setTimeout(r, idleMs));
         rss = rssMb(dev.child.pid!);
         bareRss = rssMb(bare.child.pid!);
@@ -54,7 +60,7 @@ export async function startup(baseDir: string, runs: number, idleMs: number): Pr
       await stopChild(dev.child);
       await stopChild(bare.child);
     }
-    return { startMs: median(starts), bareStartMs: median(bares), rssMb: rss, bareRssMb: bareRss };
+    return { startMs: median(starts), bareStartMs: median(bares), rssEarlyMb: rssEarly, rssMb: rss, bareRssMb: bareRss };
   } finally {
     await stopChild(broker.child);
     rmSync(dir, { recursive: true, force: true });

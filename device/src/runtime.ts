@@ -338,7 +338,10 @@ export class DeviceRuntime {
         this.checkStorage();
         const a = cmd.args;
         const session: SessionInfo = { origin: 'session', sessionId: a.sessionId, caseNumbers: a.caseNumbers, staff: a.staff, item: a.item, rateUrl: a.rateUrl };
-        const eff = this.controller.dispatch({ type: 'session.start', session });
+        // expiresAt is hub time: only comparable once our clock is trusted.
+        const left = this.time.info().trusted ? Date.parse(a.expiresAt) - this.time.now() : undefined;
+        if (left !== undefined && left <= 0) return { ok: false, code: 'HCP_COMMAND_REFUSED', detail: 'session already expired' };
+        const eff = this.controller.dispatch(left === undefined ? { type: 'session.start', session } : { type: 'session.start', session, timeoutMs: left });
         const refused = eff.find((e) => e.kind === 'refused');
         return refused ? { ok: false, code: refused.code, detail: TEXT.diskFull } : { ok: true };
       }

@@ -47,6 +47,8 @@ export class SessionController {
   readonly ignored: Record<IgnoreReason, number> = { interval: 0, 'no-session': 0, 'already-rated': 0, refusing: 0, 'unknown-reason': 0 };
   committed = 0;
   lastStaff: StaffCard | null = null;
+  /** The signing key decoded once per identity (base64url decoding on every press is waste). */
+  private key: { readonly text: string; readonly bytes: Uint8Array } | null = null;
 
   constructor(private readonly d: ControllerDeps) {}
 
@@ -150,7 +152,8 @@ export class SessionController {
         clock,
         seq,
       };
-      return signRating(unsigned, id.signingKey);
+      if (this.key?.text !== id.signingKey) this.key = { text: id.signingKey, bytes: Buffer.from(id.signingKey, 'base64url') };
+      return signRating(unsigned, this.key.bytes);
     });
   }
 }

@@ -43,7 +43,8 @@ export interface Machine {
 export const initialMachine: Machine = { state: { kind: 'idle' }, lastPress: null };
 
 export type SessionEvent =
-  | { readonly type: 'session.start'; readonly session: SessionInfo }
+  /** `timeoutMs`: time left until the hub's expiresAt, when known; the prompt ends at the earlier of it and promptTimeoutS. */
+  | { readonly type: 'session.start'; readonly session: SessionInfo; readonly timeoutMs?: number }
   | { readonly type: 'session.cancel'; readonly sessionId: string }
   | { readonly type: 'staff-key'; readonly staff: StaffCard | null }
   | { readonly type: 'star'; readonly level: Level; readonly ratingId: string }
@@ -124,7 +125,8 @@ export function transition(m: Machine, ev: SessionEvent, now: number, cfg: Sessi
     case 'session.start': {
       if (s.kind === 'refusing') return { machine: m, effects: [{ kind: 'refused', code: 'HCP_OUTBOX_DISK_FULL' }] };
       const superseded = (s.kind === 'prompt' || s.kind === 'reasons') && s.session.sessionId !== ev.session.sessionId ? ended(s.session, 'superseded') : [];
-      return { machine: { ...m, state: { kind: 'prompt', session: ev.session, deadline: now + cfg.promptTimeoutS * 1000 } }, effects: superseded };
+      const wait = Math.min(cfg.promptTimeoutS * 1000, ev.timeoutMs ?? Infinity);
+      return { machine: { ...m, state: { kind: 'prompt', session: ev.session, deadline: now + Math.max(0, wait) } }, effects: superseded };
     }
 
     case 'session.cancel':

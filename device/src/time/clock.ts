@@ -17,7 +17,10 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   // process.hrtime uses CLOCK_MONOTONIC on Linux: ms since boot, unaffected by clock changes.
-  mono: () => Number(process.hrtime.bigint() / 1_000_000n),
+  mono: () => {
+    const [s, ns] = process.hrtime();
+    return s * 1000 + Math.floor(ns / 1e6);
+  },
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref?.();

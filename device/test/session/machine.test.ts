@@ -78,6 +78,13 @@ describe('session machine', () => {
     expect(d.effects).toEqual([{ kind: 'ended', sessionId: 's-1', outcome: 'timed-out' }]);
   });
 
+  it('a session ends at the earlier of its expiry and the prompt timeout', () => {
+    const t = transition(initialMachine, { type: 'session.start', session: session(), timeoutMs: 5000 }, 100, cfg, list);
+    expect(nextDeadline(t.machine.state)).toBe(5100);
+    const u = transition(initialMachine, { type: 'session.start', session: session(), timeoutMs: 10_000_000 }, 100, cfg, list);
+    expect(nextDeadline(u.machine.state)).toBe(60_100);
+  });
+
   it('prompt timeout ends the session as timed-out', () => {
     const { m, effects } = run([
       [{ type: 'session.start', session: session() }, 0],

@@ -94,6 +94,13 @@ function suite(name: string, brokerUrl: () => string) {
       await p.waitFor(() => p.ratings.has(rid) && p.events.some((e) => e.sessionId === 'sess-1'), 10_000, 'rating + event');
       expect(p.ratings.get(rid)).toMatchObject({ sessionId: 'sess-1', caseNumbers: ['C-1', 'C-2'], staffId: 'st-7', itemCode: 'T-9', level: 1, indicators: ['A02'], origin: 'session', flags: [], indicatorVersion: 'ind-2026-1' });
       expect(p.events.find((e) => e.sessionId === 'sess-1')).toMatchObject({ outcome: 'rated', ratingId: rid });
+      // An expired session is refused (the clock is trusted after time.sync).
+      await p.waitFor(() => p.results.some((r) => r.type === 'time.sync'), 10_000, 'time.sync');
+      const late = await p.sendCommand(id.hallId, id.deviceId, 'session.start', {
+        sessionId: 'sess-old', caseNumbers: ['C-9'], staff, item: null, rateUrl: null, expiresAt: new Date(Date.now() - 1000).toISOString(),
+      });
+      await p.waitFor(() => p.results.some((r) => r.commandId === late), 10_000, 'expired session result');
+      expect(p.results.find((r) => r.commandId === late)).toMatchObject({ ok: false, code: 'HCP_COMMAND_REFUSED' });
       // One rating per session: more presses change nothing.
       rt.handleInput({ kind: 'star', level: 5 });
       expect(rt.controller.ignored['already-rated']).toBe(1);
