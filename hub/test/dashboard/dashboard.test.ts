@@ -231,7 +231,8 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
     for (const tab of ['devices', 'ratings', 'provision', 'registry', 'forward', 'charts']) {
       await p.click(`#tabs [data-tab="${tab}"]`);
       await p.waitForSelector(`#tab-${tab}:not([hidden])`);
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      // evaluated in the page (the test's own tsconfig has no DOM types)
+      const overflow = await p.evaluate('document.documentElement.scrollWidth - window.innerWidth') as number;
       expect(overflow, tab).toBeLessThanOrEqual(0);
     }
     await p.click('#tabs [data-tab="ratings"]');
