@@ -12,7 +12,7 @@
  * Options (env): BENCH_QUICK=1 for a short smoke run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,9 @@ import { uuidv7 } from '@hcp/protocol';
 import { migrate, openDb, type Db } from '../src/db/db.js';
 import { adapterFor } from '../src/forward/adapters/index.js';
 import { buildRequest, type HttpRequest } from '../src/forward/adapter.js';
-import { mapRecords, type CaseContext, type ForwardSource } from '../src/forward/mapping.js';
+import { mapRecords, profileFingerprint, recordTemplate, type CaseContext, type ForwardSource } from '../src/forward/mapping.js';
 import { ForwardOutbox } from '../src/forward/outbox.js';
+import { nodeHttpTransport } from '../src/forward/http.js';
 import { loadProfile, type ProvinceProfile } from '../src/forward/profile.js';
 import { ForwardWorker } from '../src/forward/worker.js';
 
@@ -63,6 +64,27 @@ async function startSim(dir: string): Promise<Sim> {
   return { url, child };
 }
 
+/** CPU ms used so far by a process (utime + stime from /proc; Linux). */
+function procCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+}
+const selfCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+/** CPU µs per record of this process and of the simulator over a measured section. */
+const cpu = { hub: 0, sim: 0 };
+async function measured<T>(s: Sim, records: number, fn: () => Promise<T>): Promise<T> {
+  const h0 = selfCpuMs();
+  const s0 = procCpuMs(s.child.pid!);
+  const r = await fn();
+  cpu.hub = ((selfCpuMs() - h0) * 1000) / records;
+  cpu.sim = ((procCpuMs(s.child.pid!) - s0) * 1000) / records;
+  return r;
+}
+
 async function sim(s: Sim, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${s.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body: JSON.stringify(body) } : {}) });
   return res.json();
@@ -100,26 +122,34 @@ async function bare(s: Sim, batch: number, records: number): Promise<number> {
     for (let j = i; j < Math.min(records, i + batch); j++) recs.push(...mapRecords(source(now), CONTEXT, null, profile));
     reqs.push(buildRequest(adapter, recs, { profile, nowMs: now }));
   }
-  const t0 = performance.now();
   let next = 0;
+  // the same HTTP client as the worker, so the ratio is about forwarding, not the client library
+  const http = nodeHttpTransport();
   const lane = async (): Promise<void> => {
     while (next < reqs.length) {
       const r = reqs[next++]!;
-      const res = await fetch(r.url, { method: 'POST', headers: { ...r.headers }, body: r.body });
+      const res = await http(r.url, { method: 'POST', headers: { ...r.headers }, body: r.body, signal: AbortSignal.timeout(60_000) });
       await res.text();
     }
   };
-  await Promise.all(Array.from({ length: profile.concurrency }, lane));
+  const t0 = performance.now();
+  await measured(s, records, () => Promise.all(Array.from({ length: profile.concurrency }, lane)));
   const s1 = performance.now() - t0;
+  http.close();
   if ((await stored(s)) !== records) throw new Error('bare run: simulator did not store every record');
   return records / (s1 / 1000);
 }
 
-function fill(db: Db, records: number): void {
+/** Queues records as the hub's ingest hook does (with the record template made at enqueue). */
+function fill(db: Db, records: number, profile: ProvinceProfile): void {
   const outbox = new ForwardOutbox(db);
   const now = Date.now();
+  const fingerprint = profileFingerprint(profile);
   db.transaction(() => {
-    for (let i = 0; i < records; i++) outbox.enqueue(source(now), CONTEXT, now);
+    for (let i = 0; i < records; i++) {
+      const src = source(now);
+      outbox.enqueue(src, CONTEXT, now, { template: recordTemplate(src, CONTEXT, profile), fingerprint });
+    }
   })();
 }
 
@@ -134,14 +164,14 @@ async function forward(s: Sim, dir: string, batch: number, records: number): Pro
   await sim(s, 'POST', '/sim/reset');
   const db = openDb(join(dir, `hub-${batch}-${++runSeq}.sqlite`));
   await migrate(db);
-  fill(db, records);
   const profile = profileFor(s.url, batch);
+  fill(db, records, profile);
   const worker = new ForwardWorker({
     outbox: new ForwardOutbox(db), profile, adapter: adapterFor(profile.adapter), applicants: () => null,
     clock: { now: () => Date.now() }, random: Math.random, log,
   });
   const t0 = performance.now();
-  await drain(db, worker);
+  await measured(s, records, () => drain(db, worker));
   const secs = (performance.now() - t0) / 1000;
   db.close();
   if ((await stored(s)) !== records) throw new Error(`forward run: simulator stored ${await stored(s)} of ${records}`);
@@ -153,9 +183,9 @@ async function drainAfterOutage(s: Sim, dir: string, records: number, outageS: n
   const db = openDb(join(dir, 'hub-drain.sqlite'));
   await migrate(db);
   process.stdout.write(`  queueing ${records.toLocaleString('en')} records…`);
-  fill(db, records);
-  process.stdout.write(' done\n');
   const profile = profileFor(s.url, 500);
+  fill(db, records, profile);
+  process.stdout.write(' done\n');
   const worker = new ForwardWorker({
     outbox: new ForwardOutbox(db), profile, adapter: adapterFor(profile.adapter), applicants: () => null,
     clock: { now: () => Date.now() }, random: Math.random, log,
@@ -194,15 +224,19 @@ export async function run(): Promise<ForwardBenchResult> {
     for (const [batch, records] of plan) {
       const bares: number[] = [];
       const fwds: number[] = [];
+      const cpuNote: string[] = [];
       for (let i = 0; i < reps; i++) {
         bares.push(await bare(s, batch, records));
+        const bareCpu = { ...cpu };
         fwds.push(await forward(s, dir, batch, records));
+        cpuNote.push(`CPU µs/record: bare client ${bareCpu.hub.toFixed(1)} + simulator ${bareCpu.sim.toFixed(1)}; hub worker ${cpu.hub.toFixed(1)} + simulator ${cpu.sim.toFixed(1)}`);
       }
       const bareRps = median(bares);
       const forwardRps = median(fwds);
       const row = { batch, records, bareRps, forwardRps, ratio: forwardRps / bareRps };
       throughput.push(row);
       console.log(`  ${String(batch).padStart(5)} ${String(records).padStart(9)} ${bareRps.toFixed(0).padStart(12)} ${forwardRps.toFixed(0).padStart(15)}   ${row.ratio.toFixed(2)}×${batch === 500 ? (row.ratio >= 0.8 ? '  (target ≥ 0.8×: met)' : '  (target ≥ 0.8×: MISSED)') : ''}`);
+      console.log(`        ${cpuNote[cpuNote.length - 1]}`);
     }
     const bare500 = throughput.find((r) => r.batch === 500)!.bareRps;
     const records = QUICK() ? 20_000 : 200_000;

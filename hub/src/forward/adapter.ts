@@ -38,12 +38,24 @@ export type RecordOutcome =
   /** `isolate`: the whole batch was refused; resend these records one by one to find the bad one. */
   | { readonly kind: 'retryable'; readonly code: string; readonly reason: string; readonly isolate?: boolean };
 
+/** What an answer is matched by: the province's idempotency key. */
+export interface RecordKey {
+  readonly projectNo: string;
+  readonly assessNumber: string;
+}
+
 export interface ProvinceAdapter {
   readonly name: string;
   map(record: NationalRecord, ctx: AdapterContext): Record<string, string>;
   envelope(records: readonly Record<string, string>[], ctx: AdapterContext): unknown;
   sign(envelope: unknown, ctx: AdapterContext): HttpRequest;
-  parse(answer: HttpAnswer, records: readonly NationalRecord[], ctx: AdapterContext): RecordOutcome[];
+  parse(answer: HttpAnswer, records: readonly RecordKey[], ctx: AdapterContext): RecordOutcome[];
+  /**
+   * Optional fast path: the same request as `sign(envelope(records.map(map)))`, built from each
+   * national record's JSON text. Only for adapters whose `map` is the identity; the worker then
+   * never parses or re-serialises records (see recordTemplate in mapping.ts).
+   */
+  requestFromJson?(recordJsons: readonly string[], ctx: AdapterContext): HttpRequest;
   /** The call that fetches the 差评 indicator list; `etag` = version held now (may answer not-modified). */
   indicatorsRequest?(ctx: AdapterContext, etag: string | null): HttpRequest;
   /** The raw list object (validated by the caller), 'not-modified', or null when unreadable. */
@@ -87,7 +99,7 @@ export function statusOutcome(status: number, body: string, n: number): RecordOu
  * Without an index, the key alone is used. A record without a trustworthy result is retryable.
  */
 export function matchResults(
-  records: readonly NationalRecord[],
+  records: readonly RecordKey[],
   results: readonly unknown[],
   outcomeOf: (r: Record<string, unknown>) => RecordOutcome,
 ): RecordOutcome[] {

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { uuidv7 } from '@hcp/protocol';
 import type { WorkingCalendar } from './calendar.js';
 import type { UnratedSessionSource } from './hub-sources.js';
-import type { ForwardSource } from './mapping.js';
+import { profileFingerprint, recordTemplate, type ForwardSource } from './mapping.js';
 import type { Db, ForwardOutbox } from './outbox.js';
 import type { ProvinceProfile } from './profile.js';
 import type { Clock } from './worker.js';
@@ -37,8 +37,10 @@ const DAY_MS = 86_400_000;
 export class DefaultRatingJob {
   private timer: NodeJS.Timeout | null = null;
   private readonly decide;
+  private readonly fingerprint: string;
 
   constructor(private readonly deps: DefaultRatingDeps) {
+    this.fingerprint = profileFingerprint(deps.profile);
     this.decide = deps.db.prepare('INSERT INTO forward_default_decisions (session_id, rating_id, result, cases, decided_ms) VALUES (?, ?, ?, ?, ?)');
   }
 
@@ -87,7 +89,7 @@ export class DefaultRatingJob {
           origin: 'default', flags: ['default-rating'], givenAt: new Date(now).toISOString(), indicatorVersion: null,
           sessionId: s.id, staffId: s.staffId, itemCode: s.itemCode, hallId: this.deps.hallId, windowId: s.windowId,
         };
-        queued += outbox.enqueue(source, s.context, now);
+        queued += outbox.enqueue(source, s.context, now, { template: recordTemplate(source, s.context, this.deps.profile), fingerprint: this.fingerprint });
         this.decide.run(s.id, source.id, 'sent', open.length, now);
       }
     })();

@@ -12,7 +12,7 @@ import type { WorkingCalendar } from './calendar.js';
 import { DefaultRatingJob } from './defaults.js';
 import type { UnratedSessionSource } from './hub-sources.js';
 import { IndicatorStore, type IndicatorSender } from './indicators.js';
-import type { CaseContext } from './mapping.js';
+import { profileFingerprint, recordTemplate, type CaseContext } from './mapping.js';
 import { ForwardOutbox, enqueueForward, forwardSource, type AuditSink, type Db } from './outbox.js';
 import type { ProvinceProfile } from './profile.js';
 import { ForwardWorker, type ApplicantSource, type Clock, type FetchLike } from './worker.js';
@@ -57,8 +57,10 @@ export class Forwarder {
   readonly worker: ForwardWorker;
   readonly indicators: IndicatorStore;
   readonly defaults: DefaultRatingJob;
+  private readonly fingerprint: string;
 
   constructor(readonly deps: ForwarderDeps) {
+    this.fingerprint = profileFingerprint(deps.profile);
     this.adapter = adapterFor(deps.profile.adapter, deps.extraAdapters);
     this.outbox = new ForwardOutbox(deps.db);
     const outcomes = deps.metrics?.counter('hcp_forward_records_total', 'forward record outcomes by kind and code');
@@ -80,7 +82,9 @@ export class Forwarder {
    */
   readonly hook = (tx: Db, stored: StoredRatingLike, after: (fn: () => void) => void): void => {
     const source = forwardSource({ ...stored.rating, givenAt: stored.givenAt, flags: [...stored.flags], receivedAt: stored.receivedAt });
-    const added = enqueueForward(tx, source, this.deps.context(stored.rating), this.deps.clock.now());
+    const context = this.deps.context(stored.rating);
+    const premapped = { template: recordTemplate(source, context, this.deps.profile), fingerprint: this.fingerprint };
+    const added = enqueueForward(tx, source, context, this.deps.clock.now(), premapped);
     if (added > 0) after(() => this.worker.wake());
   };
 

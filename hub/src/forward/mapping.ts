@@ -3,6 +3,7 @@
  * 好差评 field set, all strings, ONE RECORD PER CASE NUMBER. Pure: no I/O, no clock.
  * Field meanings: shared/reference/haochaping-data.md; code variants come from the profile.
  */
+import { createHash } from 'node:crypto';
 import {
   CHANNELS, HcpError, channelCode, formatChinaTime, isBadReview, promiseCode, provinceLevel, userPropCode,
   type Applicant, type Channel, type Rating,
@@ -120,12 +121,7 @@ export function mapRecords(
     promiseTime: context.promiseKind ? promiseCode(context.promiseKind, c.promiseOrder) : '',
     dataSource: c.dataSource,
   };
-  if (applicant) {
-    base['userProp'] = userPropCode(applicant.userType, c.userType);
-    base['userName'] = applicant.name;
-    base['userPageType'] = applicant.idType;
-    base[c.idNumberField] = applicant.idNumber;
-  }
+  if (applicant) Object.assign(base, personalFields(applicant, profile));
   if (source.origin === 'default' && profile.defaultRating.mode === 'after-working-days' && profile.defaultRating.markField) {
     base[profile.defaultRating.markField] = '1';
   }
@@ -138,6 +134,48 @@ export function mapRecords(
     }
     return { ...base, projectNo, ...overrides } as NationalRecord;
   });
+}
+
+/** The applicant's fields of a record (decrypted data: build them only for the request). */
+export function personalFields(applicant: ApplicantData, profile: ProvinceProfile): Record<string, string> {
+  const c = profile.codes;
+  const out: Record<string, string> = {
+    userProp: userPropCode(applicant.userType, c.userType),
+    userName: applicant.name,
+    userPageType: applicant.idType,
+  };
+  out[c.idNumberField] = applicant.idNumber;
+  for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
+  return out;
+}
+
+/** Identifies the parts of a profile that change how a record is mapped. */
+export function profileFingerprint(profile: ProvinceProfile): string {
+  return createHash('sha256').update(JSON.stringify([profile.codes, profile.hall, profile.defaultRating])).digest('base64url').slice(0, 22);
+}
+
+/**
+ * The non-personal part of a rating's records as JSON text, without `projectNo`, made once when the
+ * rating is queued, so sending needs no parsing or mapping (`recordJson`). Null when the rating
+ * cannot be mapped (the worker then maps it at send time and dead-letters it with the reason).
+ */
+export function recordTemplate(source: ForwardSource, context: CaseContext, profile: ProvinceProfile): string | null {
+  const [first] = source.caseNumbers;
+  if (first === undefined) return null;
+  try {
+    const { projectNo: _p, ...rest } = mapRecords(source, context, null, profile, [first])[0]!;
+    return JSON.stringify(rest);
+  } catch {
+    return null;
+  }
+}
+
+/** One record's JSON from a template: projectNo first, then the template's fields, then personal fields. */
+export function recordJson(template: string, projectNo: string, personal: Readonly<Record<string, string>> | null): string {
+  const body = template.slice(1, -1);
+  let extra = '';
+  if (personal) for (const [k, v] of Object.entries(personal)) extra += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  return `{"projectNo":${JSON.stringify(projectNo)}${body ? `,${body}` : ''}${extra}}`;
 }
 
 /** A copy safe to show an operator: personal fields masked (name → 张*, id → first 3 + last 4). */

@@ -21,11 +21,21 @@ export interface OutboxRow {
   readonly projectNo: string;
   readonly assessNumber: number;
   readonly sessionId: string | null;
+  /** parsed on first use: the fast path never needs them */
   readonly source: ForwardSource;
   readonly context: CaseContext;
+  /** the non-personal record JSON without projectNo, and the profile fingerprint it was made with */
+  readonly template: string | null;
+  readonly templateProfile: string | null;
   readonly overrides: Readonly<Record<string, string>>;
   readonly attempts: number;
   readonly createdMs: number;
+}
+
+/** A record template made at enqueue time (mapping.ts recordTemplate + profileFingerprint). */
+export interface Premapped {
+  readonly template: string | null;
+  readonly fingerprint: string;
 }
 
 /** What the worker decided for one claimed row. */
@@ -75,22 +85,34 @@ interface RawRow {
 }
 
 interface Payload {
-  readonly source: ForwardSource;
-  readonly context: CaseContext;
+  readonly source: string;
+  readonly context: string;
+  readonly record: string | null;
+  readonly record_profile: string | null;
 }
 
-const toRow = (r: RawRow, p: Payload): OutboxRow => ({
-  seq: r.seq,
-  ratingId: r.rating_id,
-  projectNo: r.project_no,
-  assessNumber: r.assess_number,
-  sessionId: r.session_id,
-  source: p.source,
-  context: p.context,
-  overrides: r.overrides ? (JSON.parse(r.overrides) as Record<string, string>) : {},
-  attempts: r.attempts,
-  createdMs: r.created_ms,
-});
+function toRow(r: RawRow, p: Payload): OutboxRow {
+  let source: ForwardSource | undefined;
+  let context: CaseContext | undefined;
+  return {
+    seq: r.seq,
+    ratingId: r.rating_id,
+    projectNo: r.project_no,
+    assessNumber: r.assess_number,
+    sessionId: r.session_id,
+    get source() {
+      return (source ??= JSON.parse(p.source) as ForwardSource);
+    },
+    get context() {
+      return (context ??= JSON.parse(p.context) as CaseContext);
+    },
+    template: p.record,
+    templateProfile: p.record_profile,
+    overrides: r.overrides ? (JSON.parse(r.overrides) as Record<string, string>) : {},
+    attempts: r.attempts,
+    createdMs: r.created_ms,
+  };
+}
 
 /** Only what mapping needs, so a stored row never carries fields that may later hold personal data. */
 export function forwardSource(r: Rating | ForwardSource): ForwardSource {
@@ -108,8 +130,8 @@ function prepare(db: Db) {
   return {
     insert: db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, session_id, state, attempts, next_attempt_ms, created_ms, updated_ms)
       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (rating_id, project_no) DO NOTHING`),
-    insertPayload: db.prepare('INSERT INTO forward_payloads (rating_id, source, context) VALUES (?, ?, ?) ON CONFLICT (rating_id) DO NOTHING'),
-    payloads: db.prepare('SELECT rating_id, source, context FROM forward_payloads WHERE rating_id IN (SELECT value FROM json_each(?))'),
+    insertPayload: db.prepare('INSERT INTO forward_payloads (rating_id, source, context, record, record_profile) VALUES (?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO NOTHING'),
+    payloads: db.prepare('SELECT rating_id, source, context, record, record_profile FROM forward_payloads WHERE rating_id IN (SELECT value FROM json_each(?))'),
     // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
     // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
     // One statement claims the whole batch (RETURNING gives no order: sorted in claim()).
@@ -163,10 +185,10 @@ function statements(db: Db): Statements {
  * a rating enqueued twice adds nothing the second time. Returns the rows added.
  * A rating without case numbers (walk-up) has nothing a province could key it by: 0 rows.
  */
-export function enqueueForward(db: Db, rating: Rating | ForwardSource, context: CaseContext, nowMs: number): number {
+export function enqueueForward(db: Db, rating: Rating | ForwardSource, context: CaseContext, nowMs: number, premapped?: Premapped): number {
   const s = statements(db);
   if (rating.caseNumbers.length === 0) return 0;
-  s.insertPayload.run(rating.id, JSON.stringify(forwardSource(rating)), JSON.stringify(context));
+  s.insertPayload.run(rating.id, JSON.stringify(forwardSource(rating)), JSON.stringify(context), premapped?.template ?? null, premapped ? premapped.fingerprint : null);
   let added = 0;
   for (const projectNo of rating.caseNumbers) {
     added += s.insert.run(rating.id, projectNo, rating.assessNumber, rating.sessionId, nowMs, nowMs, nowMs).changes;
@@ -181,8 +203,8 @@ export class ForwardOutbox {
     this.s = statements(db);
   }
 
-  enqueue(rating: Rating | ForwardSource, context: CaseContext, nowMs: number): number {
-    return enqueueForward(this.db, rating, context, nowMs);
+  enqueue(rating: Rating | ForwardSource, context: CaseContext, nowMs: number, premapped?: Premapped): number {
+    return enqueueForward(this.db, rating, context, nowMs, premapped);
   }
 
   /** Whether a first rating for this case is already queued or sent (default ratings check this). */
@@ -203,14 +225,12 @@ export class ForwardOutbox {
     return rows.map((r) => toRow(r, payloads.get(r.rating_id)!));
   }
 
-  /** One read and one JSON parse per rating, however many case rows it has. */
+  /** One read per rating, however many case rows it has. */
   private payloadsFor(rows: readonly RawRow[]): Map<string, Payload> {
     const out = new Map<string, Payload>();
     if (rows.length === 0) return out;
     const ids = [...new Set(rows.map((r) => r.rating_id))];
-    for (const p of this.s.payloads.all(JSON.stringify(ids)) as { rating_id: string; source: string; context: string }[]) {
-      out.set(p.rating_id, { source: JSON.parse(p.source) as ForwardSource, context: JSON.parse(p.context) as CaseContext });
-    }
+    for (const p of this.s.payloads.all(JSON.stringify(ids)) as (Payload & { rating_id: string })[]) out.set(p.rating_id, p);
     return out;
   }
 

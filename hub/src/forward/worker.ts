@@ -7,9 +7,10 @@
  */
 import type { Logger } from 'pino';
 import { isHcpError } from '@hcp/protocol';
-import { buildRequest, type HttpAnswer, type ProvinceAdapter, type RecordOutcome } from './adapter.js';
+import type { HttpAnswer, ProvinceAdapter, RecordKey, RecordOutcome } from './adapter.js';
 import { backoffDelay } from './backoff.js';
-import { mapRecords, type ApplicantData, type NationalRecord } from './mapping.js';
+import { nodeHttpTransport } from './http.js';
+import { mapRecords, personalFields, profileFingerprint, recordJson, type ApplicantData } from './mapping.js';
 import { toRowResult, type ForwardOutbox, type OutboxRow, type RowResult } from './outbox.js';
 import type { ProvinceProfile } from './profile.js';
 
@@ -53,7 +54,15 @@ const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => new Pro
   signal.addEventListener('abort', done, { once: true });
 });
 
+interface Sendable {
+  readonly row: OutboxRow;
+  readonly json: string;
+  readonly key: RecordKey;
+}
+
 export class ForwardWorker {
+  private readonly fingerprint: string;
+  private transport: ReturnType<typeof nodeHttpTransport> | null = null;
   private state: WorkerState = { kind: 'stopped' };
   private loop: Promise<void> | null = null;
   private stopping = new AbortController();
@@ -62,7 +71,9 @@ export class ForwardWorker {
   private lastError: { at: number; code: string; reason: string } | null = null;
   private sent = 0;
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    this.fingerprint = profileFingerprint(deps.profile);
+  }
 
   get status(): { state: WorkerState; lastError: { at: number; code: string; reason: string } | null; requests: number } {
     return { state: this.state, lastError: this.lastError, requests: this.sent };
@@ -86,6 +97,8 @@ export class ForwardWorker {
     this.wake();
     await this.loop;
     this.loop = null;
+    this.transport?.close();
+    this.transport = null;
     this.state = { kind: 'stopped' };
   }
 
@@ -131,12 +144,11 @@ export class ForwardWorker {
       return 0;
     }
     const results: RowResult[] = [];
-    const sendable: { row: OutboxRow; record: NationalRecord }[] = [];
+    const sendable: Sendable[] = [];
     for (const row of rows) {
       try {
         const applicant = row.sessionId ? this.deps.applicants(row.sessionId) : null;
-        const [record] = mapRecords(row.source, row.context, applicant, profile, [row.projectNo], row.overrides);
-        sendable.push({ row, record: record! });
+        sendable.push({ row, json: this.recordJson(row, applicant), key: { projectNo: row.projectNo, assessNumber: String(row.assessNumber) } });
       } catch (err) {
         // A record that can never be accepted is dead-lettered without being sent; anything else waits.
         const code = isHcpError(err) ? err.code : 'HCP_INTERNAL';
@@ -147,8 +159,8 @@ export class ForwardWorker {
       }
     }
     if (sendable.length) {
-      const outcomes = await this.send(sendable.map((s) => s.record));
-      const isolate: { row: OutboxRow; record: NationalRecord }[] = [];
+      const outcomes = await this.send(sendable);
+      const isolate: Sendable[] = [];
       sendable.forEach((s, i) => {
         const o = outcomes[i]!;
         if (o.kind === 'retryable' && o.isolate && sendable.length > 1) isolate.push(s);
@@ -160,7 +172,7 @@ export class ForwardWorker {
           results.push(this.toResult(s.row, { kind: 'retryable', code: 'HCP_UNAVAILABLE', reason: 'stopped before isolating' }));
           continue;
         }
-        const [o] = await this.send([s.record]);
+        const [o] = await this.send([s]);
         results.push(this.toResult(s.row, o!));
       }
     }
@@ -173,6 +185,19 @@ export class ForwardWorker {
     return rows.length;
   }
 
+  /**
+   * The record's JSON text. Fast path: the template made at enqueue time (same profile, no operator
+   * corrections) plus the applicant's fields; otherwise map from source + context now.
+   */
+  private recordJson(row: OutboxRow, applicant: ApplicantData | null): string {
+    const { profile, adapter } = this.deps;
+    if (adapter.requestFromJson && row.template && row.templateProfile === this.fingerprint && Object.keys(row.overrides).length === 0) {
+      return recordJson(row.template, row.projectNo, applicant ? personalFields(applicant, profile) : null);
+    }
+    const [record] = mapRecords(row.source, row.context, applicant, profile, [row.projectNo], row.overrides);
+    return JSON.stringify(adapter.map(record!, { profile, nowMs: this.deps.clock.now() }));
+  }
+
   private toResult(row: OutboxRow, o: RecordOutcome): RowResult {
     const { profile, clock, random } = this.deps;
     if (o.kind === 'retryable' || o.kind === 'rejected') this.lastError = { at: clock.now(), code: o.code, reason: o.reason };
@@ -180,7 +205,8 @@ export class ForwardWorker {
   }
 
   /** One HTTP request for these records; transport failures make every record retryable. */
-  private async send(records: readonly NationalRecord[]): Promise<RecordOutcome[]> {
+  private async send(batch: readonly Sendable[]): Promise<RecordOutcome[]> {
+    const records = batch.map((b) => b.key);
     const { adapter, profile, clock } = this.deps;
     // Pace by the rate limit: this batch may start no earlier than the previous one allowed.
     const now = clock.now();
@@ -188,12 +214,16 @@ export class ForwardWorker {
     this.nextSendMs = startAt + (records.length * 1000) / profile.rateLimit.recordsPerSecond;
     if (startAt > now) await (this.deps.sleep ?? defaultSleep)(startAt - now, this.stopping.signal);
     const ctx = { profile, nowMs: clock.now() };
-    const req = buildRequest(adapter, records, ctx);
+    const jsons = batch.map((b) => b.json);
+    // adapters without the JSON fast path get objects (already passed through their map)
+    const req = adapter.requestFromJson
+      ? adapter.requestFromJson(jsons, ctx)
+      : adapter.sign(adapter.envelope(jsons.map((j) => JSON.parse(j) as Record<string, string>), ctx), ctx);
     this.state = { kind: 'sending', since: ctx.nowMs, records: records.length };
     this.sent++;
     let answer: HttpAnswer;
     try {
-      const f: FetchLike = this.deps.fetch ?? ((url, init) => fetch(url, init));
+      const f: FetchLike = this.deps.fetch ?? (this.transport ??= nodeHttpTransport());
       const res = await f(req.url, { method: req.method, headers: { ...req.headers }, body: req.body, signal: AbortSignal.timeout(profile.retry.timeoutMs) });
       answer = { status: res.status, body: await res.text() };
     } catch (err) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HcpError } from '@hcp/protocol';
 import { exampleRating } from '@hcp/protocol/examples';
 import { loadProfile } from '../../src/forward/profile.js';
-import { mapRecords, maskRecord, provinceChannel, type CaseContext } from '../../src/forward/mapping.js';
+import { mapRecords, maskRecord, personalFields, profileFingerprint, provinceChannel, recordJson, recordTemplate, type CaseContext } from '../../src/forward/mapping.js';
 
 const base = { name: 'generic', adapter: 'generic-json', endpoint: 'http://127.0.0.1:1/r', hall: { deptName: '市政务服务中心', deptCode: '11330100MB0000000X', areaCode: '330100' } };
 const context: CaseContext = {
@@ -73,6 +73,24 @@ describe('mapRecords', () => {
     expect(mapRecords(untrusted, {}, null, p)[0]!.assessTime).toBe('2026-11-21 10:16:00');
     const corrected = { ...untrusted, givenAt: '2026-11-21T02:15:00.000Z', flags: ['clock-untrusted' as const, 'clock-corrected' as const] };
     expect(mapRecords(corrected, {}, null, p)[0]!.assessTime).toBe('2026-11-21 10:15:00');
+  });
+
+  it('a record made from the enqueue-time template equals the record mapped at send time', () => {
+    const p = loadProfile({ ...base, codes: { userType: 'A', idNumberField: 'certKeyGOV' } });
+    const t = recordTemplate(exampleRating, context, p)!;
+    expect(t).not.toContain('projectNo');
+    for (const a of [null, applicant]) {
+      const [want] = mapRecords(exampleRating, context, a, p, ['330100-2026-000124']);
+      expect(JSON.parse(recordJson(t, '330100-2026-000124', a ? personalFields(a, p) : null))).toEqual(want);
+    }
+    // text with quotes and non-ASCII survives
+    const tricky = { ...exampleRating, text: '窗口"说"\n等了很久' };
+    expect(JSON.parse(recordJson(recordTemplate(tricky, context, p)!, 'X"1', null))).toEqual(mapRecords(tricky, context, null, p, ['X"1'])[0]);
+    // unmappable → no template (mapped, and dead-lettered, at send time)
+    expect(recordTemplate({ ...exampleRating, level: 1, indicators: [] }, context, p)).toBeNull();
+    // the fingerprint follows the mapping-relevant parts of the profile only
+    expect(profileFingerprint(p)).toBe(profileFingerprint(loadProfile({ ...base, codes: { userType: 'A', idNumberField: 'certKeyGOV' }, batchSize: 7 })));
+    expect(profileFingerprint(p)).not.toBe(profileFingerprint(loadProfile({ ...base, codes: { userType: 'B', idNumberField: 'certKeyGOV' } })));
   });
 
   it('masks personal fields for views', () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProvincialSimulator, type ProvincialProfile } from '@hcp/simulator/provincial/server';
 import type { Db } from '../../src/db/db.js';
 import { adapterFor } from '../../src/forward/adapters/index.js';
-import type { ApplicantData } from '../../src/forward/mapping.js';
+import { profileFingerprint, recordTemplate, type ApplicantData } from '../../src/forward/mapping.js';
 import { ForwardOutbox } from '../../src/forward/outbox.js';
 import { loadProfile, type ProvinceProfile } from '../../src/forward/profile.js';
 import { ForwardWorker } from '../../src/forward/worker.js';
@@ -136,6 +136,20 @@ describe('ForwardWorker against the provincial simulator', () => {
     expect(sim.counts().stored).toBe(2);
   });
 
+  it('sends templates made at enqueue time, and maps again when the profile changed since', async () => {
+    await startSim();
+    const before = profileFor({ codes: { dataSource: '111' } });
+    const now = loadProfile({ ...before, codes: { ...before.codes, dataSource: '222' } });
+    const a = rating({ cases: ['T-1'] });
+    outbox.enqueue(a, { staffName: '王晓燕' }, Date.now(), { template: recordTemplate(a, { staffName: '王晓燕' }, now), fingerprint: profileFingerprint(now) });
+    const b = rating({ cases: ['T-2'] });
+    outbox.enqueue(b, { staffName: '王晓燕' }, Date.now(), { template: recordTemplate(b, { staffName: '王晓燕' }, before), fingerprint: profileFingerprint(before) });
+    startWorker(now);
+    await until(() => outbox.stats(Date.now()).backlog === 0);
+    expect(sim.record('T-1', '1')!.record).toMatchObject({ dataSource: '222', proManager: '王晓燕' });
+    expect(sim.record('T-2', '1')!.record).toMatchObject({ dataSource: '222', proManager: '王晓燕' });
+  });
+
   it('isolates a batch the province refuses as a whole, so only the bad record is dead', async () => {
     await startSim('generic', { maxBatch: 5 });
     for (let i = 0; i < 8; i++) outbox.enqueue(rating({ cases: [`I-${i}`] }), {}, Date.now());
@@ -174,7 +188,8 @@ describe('ForwardWorker against the provincial simulator', () => {
     let virtual = Date.now();
     const clock = { now: () => virtual };
     const sends: number[] = [];
-    const profile = profileFor({ batchSize: 10, rateLimit: { recordsPerSecond: 100 } });
+    // one lane: the fake sleep advances one shared virtual clock, which only models a single sleeper
+    const profile = profileFor({ batchSize: 10, concurrency: 1, rateLimit: { recordsPerSecond: 100 } });
     worker = new ForwardWorker({
       outbox, profile, adapter: adapterFor(profile.adapter), clock, random: () => 0.5, log: silent, applicants: () => null,
       sleep: async (ms) => { virtual += ms; await new Promise((r) => setImmediate(r)); },

@@ -11,7 +11,7 @@
  */
 import {
   allOutcomes, matchResults, parseJsonObject, statusOutcome, str,
-  type ProvinceAdapter, type RecordOutcome,
+  type AdapterContext, type HttpRequest, type ProvinceAdapter, type RecordOutcome,
 } from '../adapter.js';
 
 export function recordOutcome(r: Record<string, unknown>): RecordOutcome {
@@ -24,11 +24,8 @@ export function recordOutcome(r: Record<string, unknown>): RecordOutcome {
 
 const url = (base: string, path: string): string => `${base.replace(/\/+$/, '')}${path}`;
 
-export const genericJson: ProvinceAdapter = {
-  name: 'generic-json',
-  map: (record) => ({ ...record }),
-  envelope: (records) => ({ records }),
-  sign: (envelope, { profile }) => ({
+function post(profile: AdapterContext['profile'], body: string): HttpRequest {
+  return {
     url: url(profile.endpoint, '/api/v1/evaluations'),
     method: 'POST',
     headers: {
@@ -36,8 +33,16 @@ export const genericJson: ProvinceAdapter = {
       'x-app-id': profile.credentials.appId,
       'x-app-secret': profile.credentials.secret,
     },
-    body: JSON.stringify(envelope),
-  }),
+    body,
+  };
+}
+
+export const genericJson: ProvinceAdapter = {
+  name: 'generic-json',
+  map: (record) => record,
+  envelope: (records) => ({ records }),
+  sign: (envelope, { profile }) => post(profile, JSON.stringify(envelope)),
+  requestFromJson: (recordJsons, { profile }) => post(profile, `{"records":[${recordJsons.join(',')}]}`),
   parse: (answer, records) => {
     const byStatus = statusOutcome(answer.status, answer.body, records.length);
     if (byStatus) return byStatus;

@@ -50,9 +50,10 @@ function envelopeOutcome(code: string, msg: string, n: number): RecordOutcome[] 
 
 export const signedEnvelope: ProvinceAdapter = {
   name: 'signed-envelope',
-  map: (record) => ({ ...record }),
+  map: (record) => record,
   envelope: (records) => ({ records }),
   sign: (envelope, ctx) => signedCall(ctx, '/gateway/evaluation/push', JSON.stringify(envelope)),
+  requestFromJson: (recordJsons, ctx) => signedCall(ctx, '/gateway/evaluation/push', `{"records":[${recordJsons.join(',')}]}`),
   parse: (answer, records) => {
     const byStatus = statusOutcome(answer.status, answer.body, records.length);
     if (byStatus) return byStatus;

@@ -51,4 +51,9 @@ describe('generic-json adapter (docs/provincial-generic.md §3)', () => {
     expect(genericJson.parseIndicators!(answer(200, { version: 'v2', items: [] }))).toEqual({ version: 'v2', items: [] });
     expect(genericJson.parseIndicators!(answer(503, ''))).toBeNull();
   });
+  it('builds the same request from record JSON text (fast path)', () => {
+    const fast = genericJson.requestFromJson!(records.map((r) => JSON.stringify(r)), ctx);
+    const slow = buildRequest(genericJson, records, ctx);
+    expect({ ...fast, body: JSON.parse(fast.body) as unknown }).toEqual({ ...slow, body: JSON.parse(slow.body) as unknown });
+  });
 });

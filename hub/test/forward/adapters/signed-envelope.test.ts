@@ -67,4 +67,11 @@ describe('signed-envelope adapter (docs/provincial-generic.md §4)', () => {
     expect(signedEnvelope.parseIndicators!(answer({ code: '0', data: { version: 'v', items: [] } }))).toEqual({ version: 'v', items: [] });
     expect(signedEnvelope.parseIndicators!(answer({ code: 'E_SIGN', data: null }))).toBeNull();
   });
+  it('builds the same signed request from record JSON text (fast path)', () => {
+    const profile = mk('hmac-sha256');
+    const records = mapRecords(exampleRating, {}, null, profile);
+    const fast = signedEnvelope.requestFromJson!(records.map((r) => JSON.stringify(r)), { profile, nowMs });
+    const slow = buildRequest(signedEnvelope, records, { profile, nowMs });
+    expect(fast).toEqual(slow);
+  });
 });
