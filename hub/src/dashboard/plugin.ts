@@ -43,7 +43,11 @@ export const dashboardPlugin: FastifyPluginAsyncTypebox<{ services: Services; pu
     if (!a) throw new Error(`dashboard asset ${name} missing`);
     return a;
   };
-  const html = { 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' };
+  // scripts only from here; ECharts sets inline styles on its own elements
+  const html = {
+    'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin', 'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  };
 
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     if (!req.principal || req.principal.kind !== 'user') return reply.redirect('/login', 302);

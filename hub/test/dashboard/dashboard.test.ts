@@ -34,6 +34,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
   let page: Page;
   let device: DevicePublisher | undefined;
   let creds: ProvisionResponse;
+  const pageErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
@@ -63,6 +64,8 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     page = await context.newPage();
     page.on('dialog', (d) => void d.accept());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) pageErrors.push(m.text()); });
   });
 
   afterAll(async () => {
@@ -284,5 +287,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
     expect(me).toBe(401);
     await page.goto(`${url}/`);
     await page.waitForURL(/\/login$/);
+    // no script errors and no CSP violations on the way (the wrong-password 401 aside)
+    expect(pageErrors).toEqual([]);
   });
 });
