@@ -134,12 +134,15 @@ function prepare(db: Db) {
     payloads: db.prepare('SELECT rating_id, source, context, record, record_profile FROM forward_payloads WHERE rating_id IN (SELECT value FROM json_each(?))'),
     // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
     // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
-    // One statement claims the whole batch (RETURNING gives no order: sorted in claim()).
-    due: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = @now WHERE seq IN (
-        SELECT seq FROM forward_outbox o WHERE state = 'pending' AND next_attempt_ms <= @now
-          AND (assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
-        ORDER BY next_attempt_ms, seq LIMIT @limit)
-      RETURNING seq, rating_id, project_no, assess_number, session_id, overrides, attempts, created_ms, next_attempt_ms`),
+    // Due rows with their payload in one read; a follow-up (assessNumber 2) waits until the first
+    // rating of its case has left the queue (provinces refuse a 追加 before it: E_NO_FIRST_RATING).
+    due: db.prepare(`SELECT o.seq, o.rating_id, o.project_no, o.assess_number, o.session_id, o.overrides, o.attempts, o.created_ms,
+        p.source, p.context, p.record, p.record_profile
+      FROM forward_outbox o JOIN forward_payloads p ON p.rating_id = o.rating_id
+      WHERE o.state = 'pending' AND o.next_attempt_ms <= @now
+        AND (o.assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
+      ORDER BY o.next_attempt_ms, o.seq LIMIT @limit`),
+    take: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = @now WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'pending'`),
     deliveredMany: db.prepare(`UPDATE forward_outbox SET state = 'delivered', result = @result, attempts = attempts + 1, delivered_ms = @now, updated_ms = @now, last_code = NULL, last_error = NULL
       WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'in-flight'`),
     dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
@@ -219,10 +222,11 @@ export class ForwardOutbox {
 
   /** Claims up to `limit` due rows for one request. */
   claim(limit: number, nowMs: number): OutboxRow[] {
-    const rows = this.relaxed(() => this.s.due.all({ now: nowMs, limit }) as (RawRow & { next_attempt_ms: number })[]);
-    rows.sort((a, b) => a.next_attempt_ms - b.next_attempt_ms || a.seq - b.seq);
-    const payloads = this.payloadsFor(rows);
-    return rows.map((r) => toRow(r, payloads.get(r.rating_id)!));
+    return this.relaxed(this.db.transaction(() => {
+      const rows = this.s.due.all({ now: nowMs, limit }) as (RawRow & Payload)[];
+      if (rows.length) this.s.take.run({ now: nowMs, seqs: JSON.stringify(rows.map((r) => r.seq)) });
+      return rows.map((r) => toRow(r, r));
+    }));
   }
 
   /** One read per rating, however many case rows it has. */
