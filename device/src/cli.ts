@@ -108,7 +108,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'stopping');
-    await runtime.stop();
+    await runtime.stop(why === 'reboot' ? 'reboot' : 'shutdown');
     if (why === 'reboot') process.exit(0);
   }
   try {

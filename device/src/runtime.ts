@@ -191,14 +191,15 @@ export class DeviceRuntime {
     this.log.info({ phase: this.phase.kind, input: this.input.status(), kiosk: this.kioskUrl }, 'device started');
   }
 
-  async stop(): Promise<void> {
+  /** Stops everything; the retained status says why (`shutdown` or `reboot`). */
+  async stop(reason: 'shutdown' | 'reboot' = 'shutdown'): Promise<void> {
     const p = this.phase;
     this.phase = { kind: 'stopped' };
     for (const t of [this.telemetryTimer, this.bannerTimer]) if (t !== null) this.clock.clearTimeout(t);
     this.telemetryTimer = this.bannerTimer = null;
     this.controller.stop();
     if (p.kind === 'unprovisioned') p.provisioner.stop();
-    if (p.kind === 'provisioned') await p.link.stop('shutdown');
+    if (p.kind === 'provisioned') await p.link.stop(reason);
     await this.input.stop();
     for (const s of this.screens) await s.stop();
     this.outbox.stop();
@@ -361,7 +362,7 @@ export class DeviceRuntime {
       case 'reboot':
         setImmediate(() => {
           if (this.o.onReboot) this.o.onReboot();
-          else void this.stop().then(() => this.start()).catch((err: unknown) => this.log.fatal({ err }, 'restart failed'));
+          else void this.stop('reboot').then(() => this.start()).catch((err: unknown) => this.log.fatal({ err }, 'restart failed'));
         });
         return { ok: true };
       case 'decommission':

@@ -55,11 +55,15 @@ describe('outbox', () => {
     expect(ob.commit(rating).seq).toBe(3);
   });
 
-  it('the synchronous pragma on the live connection is FULL', () => {
+  it('the synchronous pragma on the live connection is FULL, and stays FULL after applying acks', () => {
     const { ob } = open();
     ob.start();
-    // Read through a second statement on the same file: FULL is per connection, so check ours.
-    expect((ob as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(2);
+    // FULL is per connection, so check ours.
+    const db = (ob as unknown as { db: Database.Database }).db;
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    const r = ob.commit(rating);
+    ob.applyAck([{ id: r.id, result: 'stored' }]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
   });
 
   it('removes rows only for stored/duplicate acks; rejected rows are kept aside with their code', () => {

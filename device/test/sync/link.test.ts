@@ -122,6 +122,27 @@ function suite(name: string, brokerUrl: () => string) {
       expect(rt.link?.current.kind).toBe('online');
     });
 
+    it('config.update and indicators.set persist; display.message shows a banner; reboot restarts in-process', async () => {
+      const { rt, id } = await device(brokerUrl(), { session: { responseIntervalMs: 0, walkUp: 'refuse' } });
+      const p = await peer(brokerUrl(), [[id.deviceId, id.signingKey]]);
+      await until(() => rt.link?.current.kind === 'online');
+      const ids = [
+        await p.sendCommand(id.hallId, id.deviceId, 'config.update', { settings: { walkUp: 'accept-flagged', thanksS: 2 } }),
+        await p.sendCommand(id.hallId, id.deviceId, 'indicators.set', { list: { version: 'ind-9', items: [{ code: 'Z9', name: '等候时间长' }] } }),
+        await p.sendCommand(id.hallId, id.deviceId, 'display.message', { text: '系统将于今晚维护', seconds: 60 }),
+      ];
+      await p.waitFor(() => ids.every((c) => p.results.some((r) => r.commandId === c && r.ok)), 10_000, 'results');
+      expect(rt.settings()).toMatchObject({ walkUp: 'accept-flagged', thanksS: 2 });
+      expect(rt.store.load()).toMatchObject({ settings: { walkUp: 'accept-flagged', thanksS: 2 }, indicators: { version: 'ind-9' } });
+      expect(rt.frame().banner).toBe('系统将于今晚维护');
+      expect(rt.handleInput({ kind: 'star', level: 1 }).view).toMatchObject({ kind: 'reasons', items: [{ code: 'Z9', name: '等候时间长' }] });
+      const connects = rt.link!.counters.connects;
+      const rb = await p.sendCommand(id.hallId, id.deviceId, 'reboot', {});
+      await p.waitFor(() => p.results.some((r) => r.commandId === rb), 10_000, 'reboot result');
+      await p.waitFor(() => p.statuses.get(id.deviceId)?.reason === 'reboot', 10_000, 'offline/reboot');
+      await until(() => rt.link?.current.kind === 'online' && rt.link.counters.connects === 1 && connects >= 1, 10_000, 'back online after reboot');
+    });
+
     it('publishes retained online status and telemetry; decommission wipes identity and shows the claim screen', async () => {
       const { rt, id } = await device(brokerUrl(), { telemetry: { intervalS: 1 } });
       const p = await peer(brokerUrl(), [[id.deviceId, id.signingKey]]);
