@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HcpError } from '@hcp/protocol';
-import { loadProfile } from '../../src/forward/profile.js';
+import { fileURLToPath } from 'node:url';
+import { loadProfile, loadProfileFile } from '../../src/forward/profile.js';
 
 const minimal = { name: 'generic', adapter: 'generic-json', endpoint: 'http://127.0.0.1:1/records' };
 
@@ -44,5 +45,12 @@ describe('loadProfile', () => {
 
   it('refuses an unknown adapter', () => {
     expect(() => loadProfile({ ...minimal, adapter: 'nope' })).toThrow(/adapter/);
+  });
+  it('loads the sample profiles in hub/data/profiles, and reports unreadable files with a code', () => {
+    for (const f of ['generic-sim.json', 'signed-envelope-sim.json']) {
+      const p = loadProfileFile(fileURLToPath(new URL(`../../data/profiles/${f}`, import.meta.url)));
+      expect(p.defaultRating.mode).toBe('after-working-days');
+    }
+    expect(() => loadProfileFile('/nonexistent/p.json')).toThrow(expect.objectContaining({ code: 'HCP_CONFIG_UNREADABLE' }));
   });
 });
