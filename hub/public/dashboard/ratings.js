@@ -8,6 +8,14 @@ let items = [];
 let cursor = 0;
 let loading = null;
 const seen = new Set();
+let unseenBad = 0;
+let loadedOnce = false;
+
+/** The count of 差评 that arrived while the feed was not on screen, on the tab button. */
+function badge() {
+  const tab = document.querySelector('#tabs [data-tab="ratings"]');
+  tab.dataset.badge = unseenBad ? String(unseenBad) : '';
+}
 const KEEP = 200;
 
 function cls(level) {
@@ -19,6 +27,15 @@ async function fetchNew() {
   loading = (async () => {
     const r = await api('GET', `/api/dashboard/ratings?after=${cursor}&limit=100`);
     cursor = r.cursor;
+    // a new 差评 is announced wherever the operator is looking; the initial load is history, not news
+    const bad = !loadedOnce ? [] : r.items.filter((x) => x.level <= 2);
+    if (bad.length) {
+      const x = bad[0];
+      ctx.toast(`${t('rat.newBad')}：${[x.windowName ?? x.windowId, x.staffName].filter(Boolean).join(' · ')} · ${t(`level.${x.level}`)}`, true);
+      if (document.getElementById('tab-ratings').hidden) unseenBad += bad.length;
+      badge();
+    }
+    loadedOnce = true;
     if (r.items.length) {
       items = [...r.items, ...items].slice(0, KEEP);
       render();
@@ -54,7 +71,11 @@ export const ratingsView = {
     setInterval(() => { void fetchNew().catch(() => undefined); }, 3000);
   },
   render,
-  show: () => fetchNew().catch((err) => ctx.fail(err)),
+  show() {
+    unseenBad = 0;
+    badge();
+    return fetchNew().catch((err) => ctx.fail(err));
+  },
   onEvent(type) {
     if (type === 'session.outcome') void fetchNew().catch(() => undefined);
   },

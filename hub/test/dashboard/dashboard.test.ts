@@ -156,9 +156,15 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
     await device!.publishRatings([good]);
     await device!.waitAcks([good.id]);
     await page.waitForSelector(`#rating-feed li.good[data-rating="${good.id}"]:has-text("好评")`);
+    // a 差评 arriving while the operator looks at the devices: toast and a count on the feed's tab
+    await page.click('#tabs [data-tab="devices"]');
     const bad = makeRating(creds, { level: 2, indicators: ['501', '502'] });
     await device!.publishRatings([bad]);
     await device!.waitAcks([bad.id]);
+    await page.waitForSelector('#tabs [data-tab="ratings"][data-badge="1"]');
+    await page.waitForSelector('#toast:has-text("新差评：1号综合窗口 · 王晓燕 · 不满意")');
+    await page.click('#tabs [data-tab="ratings"]');
+    await page.waitForSelector('#tabs [data-tab="ratings"][data-badge=""]');
     const li = `#rating-feed li.bad[data-rating="${bad.id}"]`;
     await page.waitForSelector(li);
     expect(await page.getAttribute('#rating-feed li:first-child', 'data-rating')).toBe(bad.id);
