@@ -51,7 +51,11 @@ function connectEvents() {
     live.dataset.i18n = on ? 'top.live' : 'top.offline';
     live.textContent = t(live.dataset.i18n);
   };
-  es.addEventListener('open', () => setLive(true));
+  es.addEventListener('open', () => {
+    setLive(true);
+    // after a reconnect (hub restart, network) events may have been missed: views reload
+    for (const v of Object.values(views)) v.onEvent?.('stream.open', {});
+  });
   es.addEventListener('error', () => {
     setLive(false);
     // EventSource retries by itself; a closed stream after an auth failure means the session ended
@@ -59,7 +63,8 @@ function connectEvents() {
       void api('GET', '/api/auth/me').then(() => setTimeout(connectEvents, 3000), () => undefined);
     }
   });
-  for (const type of ['device.online', 'device.offline', 'alert.raised', 'alert.cleared', 'session.outcome']) {
+  // rating.stored: not emitted by the hub yet (the feed polls); listened to so the feed turns push-driven once it is
+  for (const type of ['device.online', 'device.offline', 'alert.raised', 'alert.cleared', 'session.outcome', 'rating.stored']) {
     es.addEventListener(type, (e) => {
       const data = JSON.parse(e.data);
       for (const v of Object.values(views)) v.onEvent?.(type, data);

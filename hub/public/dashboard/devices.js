@@ -75,7 +75,7 @@ export const devicesView = {
   render,
   show: () => load().catch((err) => ctx.fail(err)),
   onEvent(type) {
-    if (type.startsWith('device.') || type.startsWith('alert.')) void load().catch(() => undefined);
+    if (type.startsWith('device.') || type.startsWith('alert.') || type === 'stream.open') void load().catch(() => undefined);
   },
   stop() {
     clearInterval(timer);

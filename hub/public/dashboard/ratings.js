@@ -77,6 +77,6 @@ export const ratingsView = {
     return fetchNew().catch((err) => ctx.fail(err));
   },
   onEvent(type) {
-    if (type === 'session.outcome') void fetchNew().catch(() => undefined);
+    if (type === 'session.outcome' || type === 'rating.stored' || type === 'stream.open') void fetchNew().catch(() => undefined);
   },
 };
