@@ -136,8 +136,9 @@ export class DeviceRuntime {
         return new SerialPanelInput({ ...c.serial, clock: this.clock, random: this.random, log, ...(this.o.serialOpen ? { open: this.o.serialOpen } : {}) });
       }
       case 'gpio': {
-        const { GpioInput, firmataIo } = await import('./inputs/gpio.js');
-        return new GpioInput({ io: this.o.gpioIo ?? firmataIo(c.gpio.firmataPort), levelPins: c.gpio.levelPins, staffPin: c.gpio.staffPin, invert: c.gpio.invert, readyTimeoutMs: 15_000, clock: this.clock, log });
+        const { GpioInput, firmataIo, moduleIo } = await import('./inputs/gpio.js');
+        const io = this.o.gpioIo ?? (c.gpio.ioModule ? moduleIo(c.gpio.ioModule, c.gpio.ioOptions) : firmataIo(c.gpio.firmataPort));
+        return new GpioInput({ io, levelPins: c.gpio.levelPins, staffPin: c.gpio.staffPin, invert: c.gpio.invert, readyTimeoutMs: 15_000, clock: this.clock, log });
       }
       case 'hid': {
         const { HidInput, nodeHidOpen } = await import('./inputs/hid.js');

@@ -49,6 +49,9 @@ export const DeviceConfigSchema = Type.Object(
         gpio: Type.Object(
           {
             firmataPort: Type.String({ default: '/dev/ttyACM0' }),
+            /** Another IO plugin package instead of Firmata, as `package` or `package#ExportName` (e.g. a Raspberry Pi plugin). */
+            ioModule: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { default: null }),
+            ioOptions: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
             levelPins: LevelPins,
             staffPin: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { default: 7 }),
             /** Buttons wired to ground with pull-ups read inverted. */

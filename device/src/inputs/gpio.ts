@@ -31,6 +31,20 @@ export function firmataIo(port: string): IoFactory {
   };
 }
 
+/**
+ * Any IO plugin package, loaded lazily: `pkg` (default export) or `pkg#Export`. Where a Raspberry Pi
+ * plugin is installed on the board, this is how it is chosen (config `input.gpio.ioModule`).
+ */
+export function moduleIo(spec: string, options: Record<string, unknown>): IoFactory {
+  return async () => {
+    const [pkg, name] = spec.split('#') as [string, string | undefined];
+    const mod = (await import(pkg)) as Record<string, unknown>;
+    const Plugin = (name ? mod[name] : (mod.default ?? mod)) as (new (o: Record<string, unknown>) => IoPlugin) | undefined;
+    if (typeof Plugin !== 'function') throw new Error(`${spec} does not export an IO plugin class`);
+    return new Plugin(options);
+  };
+}
+
 export interface GpioInputOptions {
   readonly io: IoFactory;
   readonly levelPins: Readonly<Record<'1' | '2' | '3' | '4' | '5', number>>;

@@ -46,3 +46,14 @@ describe('gpio driver (johnny-five + virtual IO plugin)', () => {
     expect(drv.status().state).toBe('failed');
   });
 });
+
+describe('gpio IO plugin by module name', () => {
+  it('loads a named export of a package and reports a missing one as unavailable', async () => {
+    const { moduleIo } = await import('../../src/inputs/gpio.js');
+    // The simulator's plugin, loaded the way a Raspberry Pi plugin would be on a board.
+    const io = await moduleIo('@hcp/simulator/gpio/virtual-io#VirtualIo', {})();
+    expect(io.MODES.INPUT).toBe(0);
+    await expect(moduleIo('@hcp/simulator/gpio/virtual-io#Nope', {})()).rejects.toThrow(/does not export/);
+    await expect(moduleIo('no-such-io-plugin-hcp', {})()).rejects.toThrow();
+  });
+});
