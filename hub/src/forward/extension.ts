@@ -35,7 +35,8 @@ export class ForwardExtension implements HubExtension {
   attach(hub: Hub): void {
     const s = hub.services;
     const o = this.opts;
-    const forwarder = new Forwarder({
+    const devices = hubActiveDevices(s.db);
+    const forwarder: Forwarder = new Forwarder({
       db: s.db, clock: s.clock, log: s.log.child({ part: 'forward' }), profile: o.profile, hallId: s.config.hallId, audit: s.audit,
       applicants: (id) => s.sessions.applicant(id),
       context: sessionContextSource(s.db),
@@ -46,10 +47,18 @@ export class ForwardExtension implements HubExtension {
       ...(o.fetch ? { fetch: o.fetch } : {}),
       ...(o.extraAdapters ? { extraAdapters: o.extraAdapters } : {}),
       ...(o.defaultEveryMs ? { defaultEveryMs: o.defaultEveryMs } : {}),
+      // A new list becomes the hub's device indicator setting (new and returning devices get it from
+      // the hub's health check) and is sent to the active devices now.
+      onIndicators: (list) => {
+        s.deviceSettings.setIndicators(list, new Date(s.clock.now()).toISOString());
+        void forwarder.pushIndicators(s.commands, devices(s.config.hallId)).then(
+          (r) => s.log.info({ version: list.version, sent: r.sent.length, failed: r.failed.length }, 'forward: indicator list pushed to devices'),
+          (err: unknown) => s.log.warn({ err }, 'forward: indicator push failed'),
+        );
+      },
     });
     this.forwarder = forwarder;
     hub.onRatingStored(forwarder.hook);
-    const devices = hubActiveDevices(s.db);
     hub.registerHttp(forwardRoutes as unknown as FastifyPluginAsync<Record<string, unknown>>, {
       forwarder, sender: s.commands, devices: () => devices(s.config.hallId),
     });

@@ -5,7 +5,7 @@
  * start()/stop(). Collaborators come in through `ForwarderDeps`; nothing is read from globals.
  */
 import type { Logger } from 'pino';
-import type { Rating, RatingFlag } from '@hcp/protocol';
+import type { IndicatorList, Rating, RatingFlag } from '@hcp/protocol';
 import type { ProvinceAdapter } from './adapter.js';
 import { adapterFor } from './adapters/index.js';
 import type { WorkingCalendar } from './calendar.js';
@@ -49,6 +49,8 @@ export interface ForwarderDeps {
   readonly fetch?: FetchLike;
   readonly extraAdapters?: readonly ProvinceAdapter[];
   readonly defaultEveryMs?: number;
+  /** A new indicator list version was stored: hand it to the devices (hub: device settings + indicators.set). */
+  readonly onIndicators?: (list: IndicatorList) => void;
 }
 
 export class Forwarder {
@@ -69,7 +71,7 @@ export class Forwarder {
       random: deps.random ?? Math.random, log: deps.log, ...(deps.fetch ? { fetch: deps.fetch } : {}),
       ...(outcomes ? { onOutcome: (kind: string, code: string | null) => outcomes({ kind, code: code ?? '' }) } : {}),
     });
-    this.indicators = new IndicatorStore(deps.db, deps.profile, this.adapter, deps.clock, deps.fetch);
+    this.indicators = new IndicatorStore(deps.db, deps.profile, this.adapter, deps.clock, deps.fetch, (list) => deps.onIndicators?.(list));
     this.defaults = new DefaultRatingJob({
       db: deps.db, outbox: this.outbox, sessions: deps.sessions, calendar: deps.calendar, profile: deps.profile, clock: deps.clock,
       log: deps.log, hallId: deps.hallId, onQueued: () => this.worker.wake(), ...(deps.defaultEveryMs ? { everyMs: deps.defaultEveryMs } : {}),

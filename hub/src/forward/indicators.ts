@@ -32,6 +32,8 @@ export class IndicatorStore {
     private readonly adapter: ProvinceAdapter,
     private readonly clock: Clock,
     private readonly fetchFn: FetchLike = (url, init) => fetch(url, init),
+    /** Called after a version not seen before is stored (the hub hands it to its device settings). */
+    private readonly onNewVersion: (list: List) => void = () => undefined,
   ) {
     this.insert = db.prepare('INSERT INTO forward_indicator_lists (version, source, list, fetched_ms) VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING');
     this.newest = db.prepare('SELECT list FROM forward_indicator_lists ORDER BY id DESC LIMIT 1');
@@ -51,7 +53,9 @@ export class IndicatorStore {
   store(input: unknown, source: string): boolean {
     const r = validate(IndicatorList, input);
     if (!r.ok) throw new HcpError('HCP_VALIDATION', { what: 'indicator list', errors: r.errors });
-    return this.insert.run(r.value.version, source, JSON.stringify(r.value), this.clock.now()).changes === 1;
+    const added = this.insert.run(r.value.version, source, JSON.stringify(r.value), this.clock.now()).changes === 1;
+    if (added) this.onNewVersion(r.value);
+    return added;
   }
 
   /**

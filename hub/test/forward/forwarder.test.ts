@@ -86,6 +86,10 @@ describe('forwarding plugged into a running hub (HubExtension)', () => {
     await until(() => fwd.indicators.current() !== null);
     expect(fwd.indicators.current()!.version).toBe(sim.indicators().version);
     expect(fwd.status()).toMatchObject({ indicatorVersion: sim.indicators().version, profile: { adapter: 'generic-json' } });
+    // handed to the hub's device settings, which the hub pushes to devices that are behind
+    expect(hub.services.deviceSettings.indicators()?.version).toBe(sim.indicators().version);
+    // the device got indicators.set with the list
+    await dev.waitFor(() => dev.messages.some((m) => (m.payload as { type?: string }).type === 'indicators.set'));
   });
 
   it('serves the forward routes inside the hub app (its auth, errors and OpenAPI) and /metrics', async () => {
