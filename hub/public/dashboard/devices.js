@@ -10,7 +10,7 @@ let timer = null;
 
 async function load() {
   const [d, w, a] = await Promise.all([api('GET', '/api/devices'), api('GET', '/api/windows'), api('GET', '/api/alerts')]);
-  devices = d.filter((x) => x.state === 'active');
+  devices = d.filter((x) => x.state === 'active').sort((a, b) => (a.windowId ?? '~').localeCompare(b.windowId ?? '~') || a.id.localeCompare(b.id));
   windows = new Map(w.map((x) => [x.id, x]));
   alerts = a;
   render();
@@ -44,6 +44,7 @@ function card(d) {
     h('dl', {},
       h('dt', {}, 'ID'), h('dd', {}, d.id),
       h('dt', {}, t('dev.lastSeen')), h('dd', {}, fmtTime(d.lastSeenAt)),
+      state === 'offline' && d.offlineReason ? [h('dt', {}, t('dev.reason')), h('dd', { class: 'warn' }, t(`dev.reason.${d.offlineReason}`))] : null,
       h('dt', {}, t('dev.backlog')), h('dd', { class: tel && tel.backlog > 0 ? 'warn' : '' }, tel ? String(tel.backlog) : '—'),
       h('dt', {}, t('dev.input')), h('dd', { class: tel?.input?.state === 'failed' ? 'warn' : '' }, input),
       h('dt', {}, t('dev.clock')), h('dd', { class: tel?.clock && !tel.clock.trusted ? 'warn' : '' }, clock),
@@ -52,6 +53,9 @@ function card(d) {
 }
 
 function render() {
+  const count = (st) => devices.filter((x) => x.onlineState === st).length;
+  document.getElementById('device-summary').replaceChildren(
+    ...['online', 'offline', 'unknown'].map((st) => h('span', { class: `badge ${st}`, 'data-count': st }, `${t(`dev.${st}`)} ${count(st)}`)));
   const grid = document.getElementById('device-grid');
   grid.replaceChildren(...(devices.length ? devices.map(card) : [h('p', { class: 'none' }, t('dev.none'))]));
   const list = document.getElementById('alert-list');

@@ -143,7 +143,8 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
     expect(await page.textContent(card)).toContain('1号综合窗口');
     await shot('03-devices-online');
     await publishStatus('offline');
-    await page.waitForSelector(`${card}[data-state="offline"]:has-text("离线")`);
+    await page.waitForSelector(`${card}[data-state="offline"]:has-text("正常关机")`);
+    await page.waitForSelector('#device-summary [data-count="offline"]:text-is("离线 1")');
     await shot('04-devices-offline');
     await publishStatus('online');
     await page.waitForSelector(`${card}[data-state="online"]`);
