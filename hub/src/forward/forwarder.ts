@@ -49,6 +49,8 @@ export interface ForwarderDeps {
   readonly fetch?: FetchLike;
   readonly extraAdapters?: readonly ProvinceAdapter[];
   readonly defaultEveryMs?: number;
+  /** How often to fetch the indicator list again (ms, default 6 h). */
+  readonly indicatorEveryMs?: number;
   /** A new indicator list version was stored: hand it to the devices (hub: device settings + indicators.set). */
   readonly onIndicators?: (list: IndicatorList) => void;
 }
@@ -60,6 +62,7 @@ export class Forwarder {
   readonly indicators: IndicatorStore;
   readonly defaults: DefaultRatingJob;
   private readonly fingerprint: string;
+  private indicatorTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly deps: ForwarderDeps) {
     this.fingerprint = profileFingerprint(deps.profile);
@@ -99,15 +102,22 @@ export class Forwarder {
     }
     this.worker.start();
     this.defaults.start();
-    if (this.deps.profile.indicators.kind !== 'none') {
-      this.indicators.refresh().then(
-        (r) => this.deps.log.info({ indicators: r }, 'forward: indicator list checked'),
-        (err: unknown) => this.deps.log.warn({ err }, 'forward: indicator list not fetched; keeping the stored one'),
-      );
+    if (this.deps.profile.indicators.kind !== 'none' && !this.indicatorTimer) {
+      const refresh = (): void => {
+        this.indicators.refresh().then(
+          (r) => this.deps.log.info({ indicators: r }, 'forward: indicator list checked'),
+          (err: unknown) => this.deps.log.warn({ err }, 'forward: indicator list not fetched; keeping the stored one'),
+        );
+      };
+      refresh();
+      this.indicatorTimer = setInterval(refresh, this.deps.indicatorEveryMs ?? 6 * 3_600_000);
+      this.indicatorTimer.unref();
     }
   }
 
   async stop(): Promise<void> {
+    if (this.indicatorTimer) clearInterval(this.indicatorTimer);
+    this.indicatorTimer = null;
     this.defaults.stop();
     await this.worker.stop();
   }
