@@ -8,6 +8,10 @@ import { startHub } from './hub.js';
 
 export async function runServer(config: HubConfig, logger?: Logger): Promise<void> {
   const h = await startHub(config, logger ? { logger } : {});
+  // the listening line is a contract (`npm start` parses it): print it even when logs are quieter
+  if (!h.hub.log.isLevelEnabled('info')) {
+    process.stdout.write(`${JSON.stringify({ event: 'hub.listening', httpPort: h.httpPort, httpUrl: h.httpUrl, mqttUrl: h.mqttUrl, mqttPort: h.mqttPort })}\n`);
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -10,6 +10,8 @@ import type { DeviceAuth, MqttPrincipal } from './device-auth.js';
 import type { Metrics } from '../metrics.js';
 import { listen } from './port.js';
 
+export const BROKER_CONCURRENCY = 2000;
+
 export interface EmbeddedBrokerOptions {
   readonly host: string;
   readonly port: number;
@@ -34,6 +36,9 @@ export class EmbeddedBroker {
 
   async start(): Promise<number> {
     const broker = await Aedes.createBroker({
+      // aedes bounds messages in flight through its emitter at 100 by default; a hall draining
+      // backlogs from hundreds of devices at once needs more (measured in bench/ingest.ts)
+      concurrency: BROKER_CONCURRENCY,
       authenticate: (client, username, password, done) => {
         this.auth
           .authenticate(username, password?.toString('utf8'), client.id)
@@ -69,7 +74,8 @@ export class EmbeddedBroker {
       },
     });
     this.broker = broker;
-    this.server = createServer(broker.handle);
+    // small MQTT packets (acks, PUBACKs) must not wait for Nagle's algorithm
+    this.server = createServer({ noDelay: true }, broker.handle);
     this.port = await listen(
       this.server,
       this.opts.port,

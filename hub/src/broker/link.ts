@@ -39,6 +39,10 @@ export class HubLink {
       connectTimeout: 10_000,
     });
     this.client = client;
+    // acks are small writes answered by small reads: without this, Nagle + delayed ACK add ~40 ms each
+    const noDelay = (): void => (client.stream as { setNoDelay?: (v: boolean) => void } | undefined)?.setNoDelay?.(true) as void;
+    noDelay();
+    client.on('connect', noDelay);
     client.on('message', (topic, payload) => this.sink(topic, payload));
     client.on('error', (err) => this.log.warn({ err }, 'hub mqtt client error'));
     client.on('offline', () => this.log.warn('hub mqtt client offline'));

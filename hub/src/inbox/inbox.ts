@@ -23,11 +23,17 @@ export type KindHandler = (ctx: InboxContext, address: TopicAddress, payload: Bu
 export interface InboxOptions {
   /** Flush at once when this many messages wait (default 500). */
   readonly maxBatch?: number;
+  /**
+   * How long the first message of a batch may wait for company (default 4 ms). mqtt.js hands the
+   * hub one message per packet callback, so flushing on setImmediate commits (and fsyncs) a
+   * handful at a time; a few ms lets hundreds share one commit at the cost of that latency.
+   */
+  readonly batchWindowMs?: number;
 }
 
 export class DeviceInbox {
   private queue: { address: TopicAddress; payload: Buffer }[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: NodeJS.Timeout | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly handlers = new Map<DevicePublishKind, KindHandler>();
   private readonly received: (l?: Record<string, string>) => void;
@@ -63,12 +69,12 @@ export class DeviceInbox {
     if (this.stopped) return; // shutting down: not acked, the device re-sends
     this.queue.push({ address: p.topic, payload });
     if (this.queue.length >= (this.opts.maxBatch ?? 500)) this.flush();
-    else this.scheduled ??= setImmediate(() => this.flush());
+    else this.scheduled ??= setTimeout(() => this.flush(), this.opts.batchWindowMs ?? 4);
   }
 
   /** Handles every queued message in one transaction, then runs the after-commit work. */
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = undefined;
     if (this.queue.length === 0) return;
     const batch = this.queue;

@@ -1,0 +1,52 @@
+/**
+ * `npm run bench -w hub`: builds the hub, then runs the hub benchmarks, each figure beside the
+ * raw capability of the layer below measured in the same run (see ingest.ts, heartbeat.ts; the
+ * forwarding benchmark is forward.ts from issue 6).
+ *
+ *   --only ingest|heartbeat|forward   run one part (default: ingest and heartbeat; forward with --only forward or --all)
+ *   --devices N        ingest connections (default 500)
+ *   --seconds S        ingest measuring window (default 15)
+ *   --batch B          ratings per MQTT message (default 1: a device sending each rating as given)
+ *   --inflight K       unacked batches per device (default 2)
+ *   --hb-devices N     heartbeating devices (default 5000)
+ *   --hb-seconds S     heartbeat window (default 20)
+ *   --heartbeat S      telemetry interval per device (default 10)
+ *   --all              also run the forwarding benchmark
+ */
+import { parseArgs } from 'node:util';
+import { ingestBench } from './ingest.js';
+import { heartbeatBench } from './heartbeat.js';
+import { cpus } from 'node:os';
+// static: the module runner that loads this file is closed once main() runs
+import { main as forwardMain } from './forward.js';
+
+export async function main(argv = process.argv.slice(3)): Promise<void> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' }, devices: { type: 'string' }, seconds: { type: 'string' }, batch: { type: 'string' }, inflight: { type: 'string' },
+      'hb-devices': { type: 'string' }, 'hb-seconds': { type: 'string' }, heartbeat: { type: 'string' }, all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (v.help) {
+    console.log('usage: npm run bench -w hub -- [--only ingest|heartbeat|forward] [--devices 500] [--seconds 15] [--batch 1] [--inflight 2] [--hb-devices 5000] [--hb-seconds 20] [--heartbeat 10] [--all]');
+    return;
+  }
+  const n = (s: string | undefined, d: number): number => (s === undefined ? d : Number(s));
+  const log = (s: string): void => console.log(s);
+  const parts = v.only ? [v.only] : v.all ? ['ingest', 'heartbeat', 'forward'] : ['ingest', 'heartbeat'];
+  const summary: Record<string, unknown> = {};
+  console.log(`hcp hub benchmarks on ${process.version}, ${cpus().length} cores`);
+  for (const p of parts) {
+    try {
+      if (p === 'ingest') summary.ingest = await ingestBench({ devices: n(v.devices, 500), seconds: n(v.seconds, 15), batch: n(v.batch, 1), inflight: n(v.inflight, 2) }, log);
+      else if (p === 'heartbeat') summary.heartbeat = await heartbeatBench({ devices: n(v['hb-devices'], 5000), seconds: n(v['hb-seconds'], 20), heartbeatS: n(v.heartbeat, 10) }, log);
+      else if (p === 'forward') await forwardMain();
+      else throw new Error(`unknown part ${p}`);
+    } catch (err) {
+      console.error(`bench ${p} failed:`, err);
+      process.exitCode = 1;
+    }
+  }
+  console.log(JSON.stringify({ event: 'bench.summary', ...summary }));
+}

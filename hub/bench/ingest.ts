@@ -1,0 +1,133 @@
+/**
+ * Sustained end-to-end ingest: N simulated devices (real MQTT connections) publish signed rating
+ * batches; a rating counts when its ack (sent by the hub after the commit) is back at the device.
+ * Beside it, in the same run: the bare aedes QoS 1 publish rate (PUBACKs only) and an aedes echo
+ * round trip (an mqtt.js client acks each message without validation or storage), same clients.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { signRating, uuidv7, type Rating } from '@hcp/protocol';
+import { BROKER_CONCURRENCY } from '../src/broker/embedded.js';
+import { BARE_BROKER, connectMany, fmt, procSample, provisionMany, spawnUntil, stopChild, type BenchDevice } from './common.js';
+
+export interface IngestOptions {
+  readonly devices: number;
+  readonly seconds: number;
+  readonly batch: number;
+  readonly inflight: number;
+}
+
+function rating(d: BenchDevice, seq: number): Rating {
+  const now = Date.now();
+  return signRating({
+    v: 1, id: uuidv7(now, (b) => randomBytes(b.length)), hallId: d.hallId, deviceId: d.deviceId, windowId: d.windowId, sessionId: null,
+    caseNumbers: ['330100-2026-000123'], staffId: 'staff-1', itemCode: '330100-000-XK-001', level: 5, indicators: [], indicatorVersion: null,
+    channel: 5, assessNumber: 1, origin: 'staff-key', flags: [], givenAt: new Date(now).toISOString(),
+    clock: { trusted: true, source: 'ntp', bootId: 'bench', monoMs: seq }, seq,
+  }, d.signingKey);
+}
+
+/**
+ * Drives the clients for `seconds`: each keeps `inflight` batches outstanding. With `waitAck`, a
+ * batch is done when its ack arrives (end to end); otherwise when the broker's PUBACK arrives.
+ */
+async function drive(clients: MqttClient[], devs: readonly BenchDevice[], o: IngestOptions, waitAck: boolean): Promise<{ ratings: number; seconds: number; clientCpuPct: number }> {
+  let counting = false;
+  let done = 0;
+  let stop = false;
+  const seqs = new Map<string, number>();
+  // signing happens in the loop, as on a device: the same client cost in all three runs
+  const payloads = (d: BenchDevice): { body: string; firstId: string } => {
+    const s = (seqs.get(d.deviceId) ?? 0) + 1;
+    seqs.set(d.deviceId, s + o.batch);
+    const ratings = Array.from({ length: o.batch }, (_, i) => rating(d, s + i));
+    return { body: JSON.stringify({ v: 1, ratings }), firstId: ratings[0]!.id };
+  };
+  const loops = clients.map(async (c, i) => {
+    const d = devs[i]!;
+    const topic = `hcp/v1/${d.hallId}/${d.deviceId}/ratings`;
+    const pending = new Map<string, () => void>();
+    if (waitAck) {
+      c.on('message', (_t, p) => {
+        const ack = JSON.parse(p.toString()) as { items: { id: string }[] };
+        const first = ack.items[0]?.id;
+        if (first) pending.get(first)?.();
+      });
+      await c.subscribeAsync(`hcp/v1/${d.hallId}/${d.deviceId}/acks`, { qos: 1 });
+    }
+    const one = async (): Promise<void> => {
+      while (!stop) {
+        const { body, firstId } = payloads(d);
+        if (waitAck) {
+          const acked = new Promise<void>((r) => pending.set(firstId, r));
+          await c.publishAsync(topic, body, { qos: 1 });
+          await acked;
+          pending.delete(firstId);
+        } else {
+          await c.publishAsync(topic, body, { qos: 1 });
+        }
+        if (counting) done += o.batch;
+      }
+    };
+    await Promise.all(Array.from({ length: o.inflight }, () => one()));
+  });
+  await new Promise((r) => setTimeout(r, 3000)); // warm up
+  counting = true;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, o.seconds * 1000));
+  const n = done;
+  const secs = (performance.now() - t0) / 1000;
+  const c1 = process.cpuUsage(c0);
+  stop = true;
+  counting = false;
+  await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 5000))]);
+  return { ratings: n, seconds: secs, clientCpuPct: ((c1.user + c1.system) / 1e6 / secs) * 100 };
+}
+
+export async function ingestBench(o: IngestOptions, log: (s: string) => void): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'hcp-bench-ingest-'));
+  try {
+    log(`ingest: provisioning ${o.devices} devices …`);
+    const devs = await provisionMany(dir, o.devices, (n) => log(`  provisioned ${n}`));
+    const results: Record<string, number> = {};
+
+    for (const echo of [false, true]) {
+      const bare = await spawnUntil(['--input-type=module', '-e', BARE_BROKER], 'bare.listening', { ...process.env, BENCH_ECHO: echo ? '1' : '0', BENCH_CONCURRENCY: String(BROKER_CONCURRENCY) });
+      const clients = await connectMany(`mqtt://127.0.0.1:${String(bare.line.port)}`, devs, { auth: false });
+      const cpu0 = procSample(bare.proc.pid!);
+      const r = await drive(clients, devs, o, echo);
+      const cpu1 = procSample(bare.proc.pid!);
+      await Promise.all(clients.map((c) => c.endAsync(true)));
+      await stopChild(bare);
+      const rate = r.ratings / r.seconds;
+      results[echo ? 'echoRatingsPerS' : 'bareRatingsPerS'] = rate;
+      log(`  aedes ${echo ? 'echo round trip (ack per message, no work)' : 'bare QoS 1 publish (PUBACK)'}: ${fmt(rate)} ratings/s (${fmt(rate / o.batch)} msg/s, broker CPU ${fmt(((cpu1.cpuS - cpu0.cpuS) / r.seconds) * 100)}%, device-side client CPU ${fmt(r.clientCpuPct)}%)`);
+    }
+
+    const hub = await spawnUntil(['bin/hcp-hub.js', '--data-dir', dir, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], 'hub.listening');
+    const clients = await connectMany(String(hub.line.mqttUrl), devs, { auth: true });
+    const cpu0 = procSample(hub.proc.pid!);
+    const r = await drive(clients, devs, o, true);
+    const cpu1 = procSample(hub.proc.pid!);
+    const mem = procSample(hub.proc.pid!).rssBytes;
+    const metrics = await (await fetch(`${String(hub.line.httpUrl)}/metrics`)).text();
+    const metric = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? 0);
+    const commits = metric(/^hcp_hub_inbox_commits_total (\d+)/m);
+    const msgs = metric(/^hcp_hub_mqtt_messages_total\{kind="ratings"\} (\d+)/m);
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await stopChild(hub);
+    const rate = r.ratings / r.seconds;
+    results.hubRatingsPerS = rate;
+    results.hubCpuPct = ((cpu1.cpuS - cpu0.cpuS) / r.seconds) * 100;
+    results.hubRssMB = mem / 1e6;
+    log(`  hub end to end (publish → validate → verify → commit → ack): ${fmt(rate)} ratings/s, hub CPU ${fmt(results.hubCpuPct)}%, RSS ${fmt(results.hubRssMB)} MB, ${fmt(msgs / Math.max(1, commits), 1)} messages per commit, device-side client CPU ${fmt(r.clientCpuPct)}%`);
+    log(`  ratio hub / bare aedes QoS 1 = ${fmt(rate / results.bareRatingsPerS!, 2)}×   hub / aedes echo round trip = ${fmt(rate / results.echoRatingsPerS!, 2)}×   (targets: ≥ 0.5× bare, ≥ 5,000 ratings/s)`);
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
