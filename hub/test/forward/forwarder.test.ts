@@ -88,8 +88,11 @@ describe('forwarding plugged into a running hub (HubExtension)', () => {
     expect(fwd.status()).toMatchObject({ indicatorVersion: sim.indicators().version, profile: { adapter: 'generic-json' } });
     // handed to the hub's device settings, which the hub pushes to devices that are behind
     expect(hub.services.deviceSettings.indicators()?.version).toBe(sim.indicators().version);
-    // the device got indicators.set with the list
-    await dev.waitFor(() => dev.messages.some((m) => (m.payload as { type?: string }).type === 'indicators.set'));
+    // pushed to the active devices on demand (the device was provisioned after the first fetch)
+    const mgr = await tokenFor(hub, 'manager');
+    const pushed = await call(hub, 'POST', '/api/forward/indicators/push', { token: mgr });
+    expect(pushed.json()).toMatchObject({ version: sim.indicators().version, sent: [dev.creds.deviceId], failed: [] });
+    await dev.waitFor(() => dev.messages.some((m) => (m.payload as { type?: string; args?: { list?: { version?: string } } }).type === 'indicators.set'));
   });
 
   it('serves the forward routes inside the hub app (its auth, errors and OpenAPI) and /metrics', async () => {
