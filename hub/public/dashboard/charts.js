@@ -1,5 +1,5 @@
 // Satisfaction charts with Apache ECharts (served by the hub from node_modules): trend per day,
-// level distribution, and average / good rate per window and per staff member.
+// level distribution, and average / good rate per window, staff member and service item.
 import { api } from './api.js';
 import { t } from './i18n.js';
 
@@ -55,6 +55,7 @@ function render() {
   }, true);
   barByGroup('chart-windows', stats.windows);
   barByGroup('chart-staff', stats.staff);
+  barByGroup('chart-items', stats.items);
   document.getElementById('tab-charts').dataset.total = String(stats.days.reduce((n, d) => n + d.total, 0));
 }
 

@@ -26,7 +26,7 @@ const zh = {
   'fwd.dead': '转发失败记录（死信）', 'fwd.noneDead': '暂无死信', 'fwd.retry': '重发', 'fwd.discard': '放弃', 'fwd.note': '备注（放弃时必填）',
   'fwd.reason': '失败原因', 'fwd.rating': '评价', 'fwd.state': '状态', 'fwd.state.open': '待处理', 'fwd.state.retried': '已重发', 'fwd.state.discarded': '已放弃',
   'fwd.needNote': '请填写放弃原因',
-  'ch.trend': '满意度趋势（近30天）', 'ch.byWindow': '各窗口满意度', 'ch.byStaff': '各工作人员满意度', 'ch.levels': '评价等级分布',
+  'ch.trend': '满意度趋势（近30天）', 'ch.byWindow': '各窗口满意度', 'ch.byStaff': '各工作人员满意度', 'ch.byItem': '各事项满意度', 'ch.levels': '评价等级分布',
   'ch.count': '评价数', 'ch.goodRate': '好评率(%)', 'ch.avg': '平均分', 'ch.empty': '暂无数据',
   'common.seconds': '秒', 'common.never': '从未', 'common.error': '操作失败', 'common.forbidden': '无权限执行此操作',
 };
@@ -57,7 +57,7 @@ const en = {
   'fwd.dead': 'Dead letters', 'fwd.noneDead': 'No dead letters', 'fwd.retry': 'Retry', 'fwd.discard': 'Discard', 'fwd.note': 'Note (required to discard)',
   'fwd.reason': 'Reason', 'fwd.rating': 'Rating', 'fwd.state': 'State', 'fwd.state.open': 'open', 'fwd.state.retried': 'retried', 'fwd.state.discarded': 'discarded',
   'fwd.needNote': 'Please give a reason to discard',
-  'ch.trend': 'Satisfaction trend (30 days)', 'ch.byWindow': 'By window', 'ch.byStaff': 'By staff', 'ch.levels': 'Levels',
+  'ch.trend': 'Satisfaction trend (30 days)', 'ch.byWindow': 'By window', 'ch.byStaff': 'By staff', 'ch.byItem': 'By service item', 'ch.levels': 'Levels',
   'ch.count': 'Ratings', 'ch.goodRate': 'Good rate (%)', 'ch.avg': 'Average', 'ch.empty': 'No data',
   'common.seconds': 's', 'common.never': 'never', 'common.error': 'Failed', 'common.forbidden': 'Not allowed for your role',
 };

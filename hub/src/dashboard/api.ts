@@ -26,6 +26,7 @@ const Stats = Type.Object({
   days: Type.Array(Type.Object({ date: Type.String(), ...Tally })),
   windows: Type.Array(Type.Object({ id: Type.String(), name: Nullable(Type.String()), ...Tally })),
   staff: Type.Array(Type.Object({ id: Type.String(), name: Nullable(Type.String()), ...Tally })),
+  items: Type.Array(Type.Object({ id: Type.String(), name: Nullable(Type.String()), ...Tally }), { description: 'per service item (事项), named from the sessions that carried it' }),
   levels: Type.Array(Type.Object({ level: Type.Integer(), count: Type.Integer() })),
 });
 
@@ -69,6 +70,11 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
        LEFT JOIN staff st ON st.id = json_extract(r.body, '$.staffId')
       WHERE ${AT} >= ? AND json_extract(r.body, '$.staffId') IS NOT NULL GROUP BY key ORDER BY key`,
   );
+  const byItem = s.db.prepare<[string], TallyRow>(
+    `SELECT json_extract(r.body, '$.itemCode') AS key,
+            (SELECT se.item_name FROM sessions se WHERE se.item_code = json_extract(r.body, '$.itemCode') ORDER BY se.opened_at DESC LIMIT 1) AS name, ${TALLY}
+       FROM ratings r WHERE ${AT} >= ? AND json_extract(r.body, '$.itemCode') IS NOT NULL GROUP BY key ORDER BY total DESC, key LIMIT 30`,
+  );
   const byLevel = s.db.prepare<[string], { level: number; count: number }>(
     `SELECT r.level AS level, COUNT(*) AS count FROM ratings r WHERE ${AT} >= ? GROUP BY r.level ORDER BY r.level`,
   );
@@ -105,7 +111,7 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
   app.get('/api/dashboard/stats', {
     config: { roles: ROLE.read },
     schema: {
-      tags, summary: '满意度统计 satisfaction per day, window and staff over the last N days (好评 = 4–5, 差评 = 1–2)',
+      tags, summary: '满意度统计 satisfaction per day, window, staff and item over the last N days (好评 = 4–5, 差评 = 1–2)',
       querystring: Type.Object({ days: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) }, { additionalProperties: false }),
       response: { 200: Stats },
     },
@@ -120,6 +126,7 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
       days: everyDay(localMidnight, days, new Map(byDay.all(from).map((r) => [r.key, tally(r)]))),
       windows: byWindow.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
       staff: byStaff.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
+      items: byItem.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
       levels: byLevel.all(from),
     };
   });

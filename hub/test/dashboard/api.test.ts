@@ -87,6 +87,7 @@ describe('dashboard plugin and API', () => {
     const s = (await get('/api/dashboard/stats?days=3', op)).json<{
       from: string; days: { date: string; total: number; good: number; bad: number; avg: number | null }[];
       windows: { id: string; total: number }[]; staff: { id: string; name: string | null; total: number; good: number; bad: number; avg: number }[];
+      items: unknown[];
       levels: { level: number; count: number }[];
     }>();
     expect(s.from).toBe('2026-11-18T16:00:00.000Z'); // local midnight of the 19th
@@ -97,6 +98,8 @@ describe('dashboard plugin and API', () => {
     expect(today).toMatchObject({ total: 2, good: 0, bad: 1, avg: 2 });
     expect(s.windows).toEqual([{ id: 'w-01', name: 'w-01 窗口', total: 3, good: 1, bad: 1, avg: 3 }]);
     expect(s.staff.map((x) => [x.id, x.total])).toEqual([['staff-007', 2], ['staff-008', 1]]);
+    // makeRating's item code; no session named it
+    expect(s.items).toEqual([{ id: '330100-000-XK-001', name: null, total: 3, good: 1, bad: 1, avg: 3 }]);
     expect(s.levels).toEqual([{ level: 1, count: 1 }, { level: 3, count: 1 }, { level: 5, count: 1 }]);
   });
 });

@@ -183,6 +183,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator dashboard in headless Chromium'
     await page.waitForSelector('#tab-charts[data-total="2"]');
     await page.waitForSelector('#chart-trend canvas');
     await page.waitForSelector('#chart-windows canvas');
+    await page.waitForSelector('#chart-items canvas');
     await shot('06-charts');
   });
 
