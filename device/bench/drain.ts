@@ -113,7 +113,7 @@ export async function drain(n: number, baseDir: string, mqttUrl: string | null, 
 
     const peer = await spawnJson<{ ready: boolean }>([pjoin(HERE, 'peer-child.js'), url, deviceId, id.signingKey]);
     const rt = new DeviceRuntime({
-      config: loadConfig({ screen: { kind: 'none' }, sync: { batchSize, maxInflightBatches: 8 }, telemetry: { intervalS: 3600 }, log: { level: 'silent' } }),
+      config: loadConfig({ screen: { kind: 'none' }, sync: { batchSize, maxInflightBatches: Number(process.env.HCP_BENCH_WINDOW ?? 8) }, telemetry: { intervalS: 3600 }, log: { level: 'silent' } }),
       dataDir: devDir,
       log: pino({ level: 'silent' }),
     });

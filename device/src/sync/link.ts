@@ -10,7 +10,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
-  Ack, Command, buildTopic, decodeJson, type CommandResult, type DevicePublishKind, type DeviceStatus,
+  Ack, Command, MAX_PAYLOAD_BYTES, buildTopic, decodeJson, type CommandResult, type DevicePublishKind, type DeviceStatus,
 } from '@hcp/protocol';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Clock, DeviceTime } from '../time/clock.js';
@@ -100,7 +100,14 @@ export class SyncLink {
         this.d.clock.setTimeout(res, 1000);
       });
     }
-    await new Promise<void>((res) => c.end(false, {}, () => res()));
+    // A graceful end waits for in-flight PUBACKs; never let a stuck broker hold the stop.
+    await new Promise<void>((res) => {
+      const t = this.d.clock.setTimeout(() => c.end(true, {}, () => res()), 2000);
+      c.end(false, {}, () => {
+        this.d.clock.clearTimeout(t);
+        res();
+      });
+    });
   }
 
   /** New rows are in the outbox. */
@@ -253,7 +260,7 @@ export class SyncLink {
     if (this.state.kind !== 'online' || !c || this.pumpTimer !== null) return;
     const { batchSize, maxInflightBatches, maxRatePerS } = this.d.cfg;
     while (this.inflight.length < maxInflightBatches) {
-      const rows = this.d.outbox.pendingAfter(this.cursor, batchSize);
+      const rows = fitPayload(this.d.outbox.pendingAfter(this.cursor, batchSize));
       if (rows.length === 0) return;
       this.refill();
       if (this.tokens < rows.length) {
@@ -294,6 +301,16 @@ export class SyncLink {
       this.armAckTimer();
     }, every);
   }
+}
+
+/** Keeps a batch under the hub's payload limit (ratings with 100 case numbers are ~6 KB each). */
+function fitPayload<T extends { body: string }>(rows: T[]): T[] {
+  let bytes = 32;
+  for (let k = 0; k < rows.length; k++) {
+    bytes += Buffer.byteLength(rows[k]!.body) + 1;
+    if (bytes > MAX_PAYLOAD_BYTES && k > 0) return rows.slice(0, k);
+  }
+  return rows;
 }
 
 function tryJson(b: Buffer): Record<string, unknown> | null {

@@ -58,6 +58,22 @@ function suite(name: string, brokerUrl: () => string) {
       expect(new Set(ids).size).toBe(400);
     });
 
+    it('splits batches to stay under the payload limit (ratings with 100 long case numbers)', async () => {
+      const { rt, id } = await device(brokerUrl(), { sync: { batchSize: 200, reconnectMinMs: 50, reconnectMaxMs: 400 }, session: { responseIntervalMs: 0 } });
+      const ids: string[] = [];
+      for (let i = 0; i < 80; i++) {
+        const caseNumbers = Array.from({ length: 100 }, (_, k) => `C${i}-${k}-`.padEnd(50, 'x'));
+        rt.controller.dispatch({ type: 'session.start', session: { origin: 'session', sessionId: `big-${i}`, caseNumbers, staff: null, item: null, rateUrl: null } });
+        const f = rt.handleInput({ kind: 'star', level: 5 });
+        if (f.view.kind === 'thanks') ids.push(f.view.ratingId);
+      }
+      expect(ids).toHaveLength(80);
+      const p = await peer(brokerUrl(), [[id.deviceId, id.signingKey]]);
+      await p.waitFor(() => ids.every((x) => p.ratings.has(x)), 20_000, 'big ratings stored');
+      expect(p.stats.badPayloads).toBe(0);
+      expect(p.stats.batches).toBeGreaterThanOrEqual(2);
+    });
+
     it('time.sync from the hub makes the clock trusted; earlier ratings carry boot id, mono time and a flag', async () => {
       const { rt, id } = await device(brokerUrl());
       const early = press(rt, 1)[0]!;
