@@ -3,8 +3,9 @@
  * Modes, switchable at run time:
  *   pass   forward bytes both ways;
  *   drop   refuse traffic: new connections are reset at once and existing ones are destroyed;
- *   stall  accept and hold connections but forward nothing (a black hole: no FIN, no RST), the way
- *          a dead Wi-Fi link or a NAT that lost its state behaves; bytes sent meanwhile are discarded.
+ *   stall  accept and hold connections but forward nothing (no FIN, no RST), the way a dead Wi-Fi
+ *          link behaves: reading stops, so bytes wait in the kernel buffers as TCP retransmits would
+ *          hold them, and a connection accepted meanwhile reaches the target only once healed.
  * cut() destroys every existing connection once without changing the mode (a broken link that the
  * client can reconnect through).
  * Obligations: start() resolves once listening (port 0 = a free port); stop() closes the listener and
@@ -32,7 +33,7 @@ export interface NetemStats {
 
 interface Pair {
   readonly client: Socket;
-  readonly upstream: Socket;
+  upstream: Socket | null;
 }
 
 export class NetemProxy {
@@ -84,13 +85,23 @@ export class NetemProxy {
   setMode(mode: NetemMode): void {
     this.current = mode;
     if (mode === 'drop') this.cut();
+    for (const p of this.pairs) {
+      if (mode === 'stall') {
+        p.client.pause();
+        p.upstream?.pause();
+      } else if (mode === 'pass') {
+        if (!p.upstream) this.connectUpstream(p);
+        p.client.resume();
+        p.upstream?.resume();
+      }
+    }
   }
 
   /** Destroys every open connection (both sides) once. */
   cut(): void {
     for (const p of this.pairs) {
       p.client.destroy();
-      p.upstream.destroy();
+      p.upstream?.destroy();
       this.stats.cut++;
     }
     this.pairs.clear();
@@ -104,30 +115,33 @@ export class NetemProxy {
       return;
     }
     this.stats.accepted++;
+    client.setNoDelay(true);
+    const pair: Pair = { client, upstream: null };
+    this.pairs.add(pair);
+    client.on('close', () => this.close(pair));
+    client.on('data', (b: Buffer) => {
+      this.stats.bytesUp += b.length;
+      pair.upstream?.write(b);
+    });
+    if (this.current === 'stall') client.pause();
+    else this.connectUpstream(pair);
+  }
+
+  private connectUpstream(pair: Pair): void {
     const upstream = createConnection({ host: this.o.targetHost, port: this.o.targetPort });
     upstream.setNoDelay(true);
-    client.setNoDelay(true);
     upstream.on('error', () => undefined);
-    const pair: Pair = { client, upstream };
-    this.pairs.add(pair);
-    const close = (): void => {
-      if (!this.pairs.delete(pair)) return;
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', close);
-    upstream.on('close', close);
-    // Bytes move only in `pass`; in `stall` they are read and discarded so neither side sees
-    // back-pressure or an error: the link just goes silent.
-    client.on('data', (b: Buffer) => {
-      if (this.current !== 'pass') return;
-      this.stats.bytesUp += b.length;
-      upstream.write(b);
-    });
+    upstream.on('close', () => this.close(pair));
     upstream.on('data', (b: Buffer) => {
-      if (this.current !== 'pass') return;
       this.stats.bytesDown += b.length;
-      client.write(b);
+      pair.client.write(b);
     });
+    pair.upstream = upstream;
+  }
+
+  private close(pair: Pair): void {
+    if (!this.pairs.delete(pair)) return;
+    pair.client.destroy();
+    pair.upstream?.destroy();
   }
 }

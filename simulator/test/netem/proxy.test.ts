@@ -82,24 +82,30 @@ describe('netem proxy', () => {
     expect(await got).toBe('ok');
   });
 
-  it('stall keeps the connection open but silent; pass resumes it', async () => {
+  it('stall keeps connections open but silent; pass delivers what waited', async () => {
     const s = await connect(proxy.port);
+    const first = receive(s, 2);
+    s.write('hi');
+    await first;
     proxy.setMode('stall');
-    s.write('lost');
-    // a second, fresh connection in stall is accepted and held, not refused
+    const late = receive(s, 4);
+    s.write('late');
+    // a fresh connection in stall is accepted and held, and does not reach the target yet
     const held = await connect(proxy.port);
+    const lateToo = receive(held, 3);
+    held.write('new');
     expect(proxy.connections).toBe(2);
-    // round trip through the echo server directly proves the proxy, not the server, held the bytes
+    expect(await new Promise<number>((r) => echo.getConnections((_e, n) => r(n)))).toBe(1);
+    // a round trip straight to the echo server passes while the proxied bytes wait
     const direct = await connect(echoPort);
     const d = receive(direct, 1);
     direct.write('x');
     await d;
-    expect(proxy.stats.bytesUp).toBe(0);
+    expect(proxy.stats.bytesUp).toBe(2);
     expect(s.destroyed || held.destroyed).toBe(false);
     proxy.setMode('pass');
-    const got = receive(s, 4);
-    s.write('back');
-    expect(await got).toBe('back'); // the bytes sent while stalled were discarded, not delivered late
+    expect(await late).toBe('late');
+    expect(await lateToo).toBe('new');
   });
 
   it('cut closes what is open and the client can reconnect', async () => {
