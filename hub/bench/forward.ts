@@ -41,12 +41,12 @@ export interface ForwardBenchResult {
   readonly drain: { records: number; outageS: number; drainS: number; bareS: number; ratio: number; targetS: number };
 }
 
-interface Sim {
+export interface Sim {
   url: string;
   child: ChildProcess;
 }
 
-async function startSim(dir: string): Promise<Sim> {
+export async function startSim(dir: string): Promise<Sim> {
   if (!existsSync(join(ROOT, 'simulator/dist/cli/main.js'))) throw new Error('build the simulator first: npx tsc -b simulator');
   const child = spawn(process.execPath, [SIM_CLI, 'provincial', '--port', '0', '--data', join(dir, 'prov.sqlite'), '--quiet', '--app-id', 'hall-1', '--app-secret', 's3cret', '--max-batch', '1000'], {
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -160,7 +160,7 @@ async function drain(db: Db, worker: ForwardWorker): Promise<void> {
   await worker.stop();
 }
 
-async function forward(s: Sim, dir: string, batch: number, records: number): Promise<number> {
+export async function forward(s: Sim, dir: string, batch: number, records: number): Promise<number> {
   await sim(s, 'POST', '/sim/reset');
   const db = openDb(join(dir, `hub-${batch}-${++runSeq}.sqlite`));
   await migrate(db);

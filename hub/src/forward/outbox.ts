@@ -84,16 +84,21 @@ interface RawRow {
   overrides: string | null; attempts: number; created_ms: number;
 }
 
-interface Payload {
-  readonly source: string;
-  readonly context: string;
+interface Template {
   readonly record: string | null;
   readonly record_profile: string | null;
 }
 
-function toRow(r: RawRow, p: Payload): OutboxRow {
-  let source: ForwardSource | undefined;
-  let context: CaseContext | undefined;
+/** source and context are read and parsed only if asked for: the fast path never needs them. */
+function toRow(r: RawRow, t: Template, load: (ratingId: string) => { source: string; context: string }): OutboxRow {
+  let payload: { source: ForwardSource; context: CaseContext } | undefined;
+  const get = (): { source: ForwardSource; context: CaseContext } => {
+    if (!payload) {
+      const p = load(r.rating_id);
+      payload = { source: JSON.parse(p.source) as ForwardSource, context: JSON.parse(p.context) as CaseContext };
+    }
+    return payload;
+  };
   return {
     seq: r.seq,
     ratingId: r.rating_id,
@@ -101,13 +106,13 @@ function toRow(r: RawRow, p: Payload): OutboxRow {
     assessNumber: r.assess_number,
     sessionId: r.session_id,
     get source() {
-      return (source ??= JSON.parse(p.source) as ForwardSource);
+      return get().source;
     },
     get context() {
-      return (context ??= JSON.parse(p.context) as CaseContext);
+      return get().context;
     },
-    template: p.record,
-    templateProfile: p.record_profile,
+    template: t.record,
+    templateProfile: t.record_profile,
     overrides: r.overrides ? (JSON.parse(r.overrides) as Record<string, string>) : {},
     attempts: r.attempts,
     createdMs: r.created_ms,
@@ -128,34 +133,36 @@ export function forwardSource(r: Rating | ForwardSource): ForwardSource {
 
 function prepare(db: Db) {
   return {
-    insert: db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, session_id, state, attempts, next_attempt_ms, created_ms, updated_ms)
-      VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (rating_id, project_no) DO NOTHING`),
+    insert: db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, session_id, state, attempts, next_attempt_ms, due_ms, created_ms, updated_ms)
+      VALUES (@ratingId, @projectNo, @assessNumber, @sessionId, 'pending', 0, @now, @now, @now, @now) ON CONFLICT (rating_id, project_no) DO NOTHING`),
     insertPayload: db.prepare('INSERT INTO forward_payloads (rating_id, source, context, record, record_profile) VALUES (?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO NOTHING'),
-    payloads: db.prepare('SELECT rating_id, source, context, record, record_profile FROM forward_payloads WHERE rating_id IN (SELECT value FROM json_each(?))'),
+    payload: db.prepare('SELECT source, context FROM forward_payloads WHERE rating_id = ?'),
+    template: db.prepare('SELECT record, record_profile FROM forward_payloads WHERE rating_id = ?'),
     // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
     // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
     // Due rows with their payload in one read; a follow-up (assessNumber 2) waits until the first
     // rating of its case has left the queue (provinces refuse a 追加 before it: E_NO_FIRST_RATING).
     due: db.prepare(`SELECT o.seq, o.rating_id, o.project_no, o.assess_number, o.session_id, o.overrides, o.attempts, o.created_ms,
-        p.source, p.context, p.record, p.record_profile
+        p.record, p.record_profile
       FROM forward_outbox o JOIN forward_payloads p ON p.rating_id = o.rating_id
-      WHERE o.state = 'pending' AND o.next_attempt_ms <= @now
+      WHERE o.due_ms IS NOT NULL AND o.due_ms <= @now AND o.state = 'pending'
         AND (o.assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
-      ORDER BY o.next_attempt_ms, o.seq LIMIT @limit`),
+      ORDER BY o.due_ms, o.seq LIMIT @limit`),
     take: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = @now WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'pending'`),
-    deliveredMany: db.prepare(`UPDATE forward_outbox SET state = 'delivered', result = @result, attempts = attempts + 1, delivered_ms = @now, updated_ms = @now, last_code = NULL, last_error = NULL
+    deliveredMany: db.prepare(`UPDATE forward_outbox SET state = 'delivered', due_ms = NULL, result = @result, attempts = attempts + 1, delivered_ms = @now, updated_ms = @now, last_code = NULL, last_error = NULL
       WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'in-flight'`),
-    dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
+    dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', due_ms = NULL, attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
     deadLetter: db.prepare(`INSERT INTO forward_dead_letters (outbox_seq, code, reason, died_ms, state) VALUES (?, ?, ?, ?, 'open')`),
-    retry: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = attempts + 1, next_attempt_ms = ?, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
+    retry: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = attempts + 1, next_attempt_ms = @at, due_ms = @at, last_code = @code, last_error = @reason, updated_ms = @now WHERE seq = @seq AND state = 'in-flight'`),
     recover: db.prepare(`UPDATE forward_outbox SET state = 'pending', updated_ms = ? WHERE state = 'in-flight'`),
+    // backlog and oldest from the open-row index; in-flight rows are few and sit at the queue's head
     counts: db.prepare(`SELECT
-        (SELECT count(*) FROM forward_outbox WHERE state IN ('pending', 'in-flight')) AS backlog,
-        (SELECT count(*) FROM forward_outbox WHERE state = 'in-flight') AS inFlight,
-        (SELECT min(created_ms) FROM forward_outbox WHERE state IN ('pending', 'in-flight')) AS oldest,
+        (SELECT count(*) FROM forward_outbox WHERE due_ms IS NOT NULL) AS backlog,
+        (SELECT count(*) FROM forward_outbox WHERE due_ms IS NOT NULL AND state = 'in-flight') AS inFlight,
+        (SELECT created_ms FROM forward_outbox WHERE seq = (SELECT min(seq) FROM forward_outbox WHERE due_ms IS NOT NULL)) AS oldest,
         (SELECT count(*) FROM forward_outbox WHERE state = 'delivered') AS delivered,
         (SELECT count(*) FROM forward_dead_letters WHERE state = 'open') AS deadOpen`),
-    nextDue: db.prepare(`SELECT min(next_attempt_ms) AS at FROM forward_outbox WHERE state = 'pending'`),
+    nextDue: db.prepare(`SELECT due_ms AS at FROM forward_outbox WHERE due_ms IS NOT NULL AND state = 'pending' ORDER BY due_ms LIMIT 1`),
     listDead: db.prepare(`SELECT d.id, d.outbox_seq AS seq, o.rating_id AS ratingId, o.project_no AS projectNo, o.assess_number AS assessNumber,
         d.code, d.reason, d.died_ms AS diedMs, d.state, o.attempts, o.overrides, d.resolved_by AS resolvedBy, d.resolved_ms AS resolvedMs, d.note
       FROM forward_dead_letters d JOIN forward_outbox o ON o.seq = d.outbox_seq
@@ -164,7 +171,7 @@ function prepare(db: Db) {
         d.code, d.reason, d.died_ms AS diedMs, d.state, o.attempts, o.overrides, d.resolved_by AS resolvedBy, d.resolved_ms AS resolvedMs, d.note
       FROM forward_dead_letters d JOIN forward_outbox o ON o.seq = d.outbox_seq WHERE d.id = ?`),
     resolveDead: db.prepare(`UPDATE forward_dead_letters SET state = ?, resolved_ms = ?, resolved_by = ?, note = ? WHERE id = ? AND state = 'open'`),
-    revive: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = 0, next_attempt_ms = ?, overrides = ?, updated_ms = ?, last_code = NULL, last_error = NULL WHERE seq = ? AND state = 'dead'`),
+    revive: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = 0, next_attempt_ms = @now, due_ms = @now, overrides = @overrides, updated_ms = @now, last_code = NULL, last_error = NULL WHERE seq = @seq AND state = 'dead'`),
     getRow: db.prepare(`SELECT seq, rating_id, project_no, assess_number, session_id, overrides, attempts, created_ms FROM forward_outbox WHERE seq = ?`),
     hasCase: db.prepare(`SELECT 1 FROM forward_outbox WHERE project_no = ? AND assess_number = 1 LIMIT 1`),
   };
@@ -194,7 +201,7 @@ export function enqueueForward(db: Db, rating: Rating | ForwardSource, context: 
   s.insertPayload.run(rating.id, JSON.stringify(forwardSource(rating)), JSON.stringify(context), premapped?.template ?? null, premapped ? premapped.fingerprint : null);
   let added = 0;
   for (const projectNo of rating.caseNumbers) {
-    added += s.insert.run(rating.id, projectNo, rating.assessNumber, rating.sessionId, nowMs, nowMs, nowMs).changes;
+    added += s.insert.run({ ratingId: rating.id, projectNo, assessNumber: rating.assessNumber, sessionId: rating.sessionId, now: nowMs }).changes;
   }
   return added;
 }
@@ -223,20 +230,17 @@ export class ForwardOutbox {
   /** Claims up to `limit` due rows for one request. */
   claim(limit: number, nowMs: number): OutboxRow[] {
     return this.relaxed(this.db.transaction(() => {
-      const rows = this.s.due.all({ now: nowMs, limit }) as (RawRow & Payload)[];
+      const rows = this.s.due.all({ now: nowMs, limit }) as (RawRow & Template)[];
       if (rows.length) this.s.take.run({ now: nowMs, seqs: JSON.stringify(rows.map((r) => r.seq)) });
-      return rows.map((r) => toRow(r, r));
+      return rows.map((r) => toRow(r, r, this.loadPayload));
     }));
   }
 
-  /** One read per rating, however many case rows it has. */
-  private payloadsFor(rows: readonly RawRow[]): Map<string, Payload> {
-    const out = new Map<string, Payload>();
-    if (rows.length === 0) return out;
-    const ids = [...new Set(rows.map((r) => r.rating_id))];
-    for (const p of this.s.payloads.all(JSON.stringify(ids)) as (Payload & { rating_id: string })[]) out.set(p.rating_id, p);
-    return out;
-  }
+  private readonly loadPayload = (ratingId: string): { source: string; context: string } => {
+    const p = this.s.payload.get(ratingId) as { source: string; context: string } | undefined;
+    if (!p) throw new HcpError('HCP_INTERNAL', { what: 'forward payload missing', ratingId });
+    return p;
+  };
 
   /** Records the outcome of a request for each claimed row, in one transaction. */
   complete(results: readonly RowResult[], nowMs: number): void {
@@ -250,7 +254,7 @@ export class ForwardOutbox {
         if (r.kind === 'delivered') continue;
         if (r.kind === 'dead') {
           if (this.s.dead.run(r.code, r.reason, nowMs, r.seq).changes === 1) this.s.deadLetter.run(r.seq, r.code, r.reason, nowMs);
-        } else this.s.retry.run(r.atMs, r.code, r.reason, nowMs, r.seq);
+        } else this.s.retry.run({ at: r.atMs, code: r.code, reason: r.reason, now: nowMs, seq: r.seq });
       }
     }));
   }
@@ -286,12 +290,14 @@ export class ForwardOutbox {
 
   /** Earliest time a pending row becomes due, or null. */
   nextDueMs(): number | null {
-    return (this.s.nextDue.get() as { at: number | null }).at;
+    return (this.s.nextDue.get() as { at: number } | undefined)?.at ?? null;
   }
 
   row(seq: number): OutboxRow | null {
     const r = this.s.getRow.get(seq) as RawRow | undefined;
-    return r ? toRow(r, this.payloadsFor([r]).get(r.rating_id)!) : null;
+    if (!r) return null;
+    const t = this.s.template.get(r.rating_id) as Template | undefined;
+    return toRow(r, t ?? { record: null, record_profile: null }, this.loadPayload);
   }
 
   deadLetters(opts: { state?: DeadLetter['state'] | undefined; limit?: number; beforeId?: number | undefined } = {}): DeadLetter[] {
@@ -323,7 +329,7 @@ export class ForwardOutbox {
         else merged[k] = v;
       }
       this.s.resolveDead.run('retried', nowMs, actor, note ?? null, id);
-      this.s.revive.run(nowMs, Object.keys(merged).length ? JSON.stringify(merged) : null, nowMs, d.seq);
+      this.s.revive.run({ now: nowMs, overrides: Object.keys(merged).length ? JSON.stringify(merged) : null, seq: d.seq });
       audit.record(actor, 'forward.dead-letter.retry', `forward_outbox:${d.seq}`, { deadLetterId: id, projectNo: d.projectNo, code: d.code, corrections, note });
       return this.deadLetter(id)!;
     })();
