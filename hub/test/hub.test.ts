@@ -18,6 +18,9 @@ describe('hub extensions', () => {
     const seen: string[] = [];
     const routes: FastifyPluginAsync = async (app) => {
       app.get('/api/ext/ping', { config: { roles: ['operator'] }, schema: { response: { 200: Type.Object({ pong: Type.Boolean() }) } } }, async () => ({ pong: true }));
+      app.get('/api/ext/boom', { config: { public: true } }, async () => {
+        throw new Error('SQLITE_IOERR at /var/lib/secret/path');
+      });
     };
     const ext: HubExtension = {
       name: 'test',
@@ -36,6 +39,10 @@ describe('hub extensions', () => {
       expect(h.mqttPort).toBeGreaterThan(0);
       expect((await call(h.hub, 'GET', '/api/ext/ping')).status).toBe(401);
       expect((await call(h.hub, 'GET', '/api/ext/ping', { token: await tokenFor(h.hub, 'operator') })).json()).toEqual({ pong: true });
+      // a 5xx never leaks internals
+      const boom = await call(h.hub, 'GET', '/api/ext/boom');
+      expect(boom.status).toBe(500);
+      expect(boom.json()).toEqual({ code: 'HCP_INTERNAL', message: 'internal error' });
       const dev = await new DevicePublisher(provisionDevice(h.hub)).connect();
       const r = makeRating(dev.creds);
       await dev.publishRatings([r]);
