@@ -140,13 +140,15 @@ function prepare(db: Db) {
     template: db.prepare('SELECT record, record_profile FROM forward_payloads WHERE rating_id = ?'),
     // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
     // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
-    // Due rows with their payload in one read; a follow-up (assessNumber 2) waits until the first
-    // rating of its case has left the queue (provinces refuse a 追加 before it: E_NO_FIRST_RATING).
+    // Due rows with their record template in one read; a follow-up (assessNumber 2) waits until the
+    // first rating of its case has left the queue (provinces refuse a 追加 before it: E_NO_FIRST_RATING).
+    // CASE, not OR: SQLite then never runs the subquery for first ratings.
     due: db.prepare(`SELECT o.seq, o.rating_id, o.project_no, o.assess_number, o.session_id, o.overrides, o.attempts, o.created_ms,
         p.record, p.record_profile
       FROM forward_outbox o JOIN forward_payloads p ON p.rating_id = o.rating_id
       WHERE o.due_ms IS NOT NULL AND o.due_ms <= @now AND o.state = 'pending'
-        AND (o.assess_number = 1 OR NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')))
+        AND CASE WHEN o.assess_number = 1 THEN 1
+          ELSE NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')) END
       ORDER BY o.due_ms, o.seq LIMIT @limit`),
     take: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = @now WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'pending'`),
     deliveredMany: db.prepare(`UPDATE forward_outbox SET state = 'delivered', due_ms = NULL, result = @result, attempts = attempts + 1, delivered_ms = @now, updated_ms = @now, last_code = NULL, last_error = NULL
