@@ -30,7 +30,8 @@ if (v.help) {
   --mqtt     use this broker (e.g. Mosquitto) instead of an aedes broker in a child process (env HCP_BENCH_MQTT_URL)
   --runs     process starts for the start-time median
   --idle     seconds of idling before the steady RSS is read (default 30)
-  --dir      where the SQLite files go (the disk measured; default the OS temp dir)`);
+  --dir      where the SQLite files go (the disk measured; default the OS temp dir)
+  env HCP_BENCH_WINDOW: batches in flight during the drain (default 8)`);
   process.exit(0);
 }
 const num = (s: string | undefined, env: string | undefined, d: number): number => Number(s ?? env ?? d);

@@ -4,7 +4,9 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { signRating, uuidv7 } from '@hcp/protocol';
 import pino from 'pino';
 import { DeviceRuntime } from '@hcp/device/runtime';
 import { loadConfig } from '@hcp/device/config/load';
@@ -30,7 +32,19 @@ export async function latency(n: number, baseDir: string): Promise<LatencyResult
     db.pragma('synchronous = FULL');
     db.exec('CREATE TABLE t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, created_ms INTEGER NOT NULL)');
     const ins = db.prepare('INSERT INTO t (seq, id, body, created_ms) VALUES (?, ?, ?, ?)');
-    const body = 'x'.repeat(700);
+    // The same kind of row the device writes: a signed rating's JSON, keyed by a UUIDv7.
+    const key = randomBytes(32).toString('base64url');
+    const fill = (b: Uint8Array): Uint8Array => randomFillSync(b);
+    const rowFor = (i: number): [string, string] => {
+      const id = uuidv7(Date.now(), fill);
+      const r = signRating({
+        v: 1, id, hallId: 'hall-bench', deviceId: 'dev-bench-lat', windowId: 'w-01', sessionId: null, caseNumbers: [], staffId: null, itemCode: null,
+        level: 5, indicators: [], indicatorVersion: 'bench', channel: 5, assessNumber: 1, origin: 'walk-up', flags: ['walk-up', 'clock-untrusted'],
+        givenAt: new Date().toISOString(), clock: { trusted: false, source: 'none', bootId: '00000000-0000-4000-8000-000000000000', monoMs: i }, seq: i + 1,
+      }, key);
+      return [id, JSON.stringify(r)];
+    };
+    const rows = Array.from({ length: n }, (_, i) => rowFor(i));
     const bare: number[] = [];
     const press: number[] = [];
 
@@ -55,7 +69,8 @@ export async function latency(n: number, baseDir: string): Promise<LatencyResult
     };
     const bareOnce = (i: number): void => {
       const t = process.hrtime.bigint();
-      ins.run(i + 1, `id-${i}`, body, Date.now());
+      const [id, body] = rows[i]!;
+      ins.run(i + 1, id, body, Date.now());
       bare.push(ms(t));
     };
     for (let i = 0; i < n; i++) {
