@@ -108,7 +108,7 @@ export async function ingestBench(o: IngestOptions, log: (s: string) => void): P
       log(`  aedes ${echo ? 'echo round trip (ack per message, no work)' : 'bare QoS 1 publish (PUBACK)'}: ${fmt(rate)} ratings/s (${fmt(rate / o.batch)} msg/s, broker CPU ${fmt(((cpu1.cpuS - cpu0.cpuS) / r.seconds) * 100)}%, device-side client CPU ${fmt(r.clientCpuPct)}%)`);
     }
 
-    const hub = await spawnUntil(['bin/hcp-hub.js', '--data-dir', dir, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], 'hub.listening');
+    const hub = await spawnUntil([...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), 'bin/hcp-hub.js', '--data-dir', dir, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], 'hub.listening');
     const clients = await connectMany(String(hub.line.mqttUrl), devs, { auth: true });
     const cpu0 = procSample(hub.proc.pid!);
     const r = await drive(clients, devs, o, true);

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import Database from 'better-sqlite3';
 import { makeConfig, startHub, type HubExtension } from '../src/index.js';
 import { provisionDevice, tokenFor } from './helpers/hub.js';
 import { DevicePublisher, makeRating } from './helpers/publisher.js';
@@ -54,5 +55,26 @@ describe('hub extensions', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(calls).toEqual(['attach', 'start', 'stop']);
+  });
+});
+
+describe('graceful stop', () => {
+  it('commits what the inbox holds and sends its acks before the broker closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcp-stop-'));
+    const h = await startHub(makeConfig({ dataDir: dir, httpPort: 0, mqttPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1' }), { logger: pino({ level: 'silent' }) });
+    const dev = await new DevicePublisher(provisionDevice(h.hub)).connect();
+    const rs = Array.from({ length: 30 }, () => makeRating(dev.creds));
+    // as if just received from the broker: queued, not yet committed, when stop() begins
+    for (const r of rs) h.hub.inbox.push(`hcp/v1/${r.hallId}/${r.deviceId}/ratings`, Buffer.from(JSON.stringify({ v: 1, ratings: [r] })));
+    expect(h.hub.metrics.value('hcp_hub_ratings_total', { result: 'stored' })).toBe(0);
+    await h.stop();
+    const db = new Database(join(dir, 'hub.db'), { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM ratings').get()).toEqual({ n: 30 });
+    db.close();
+    // the acks left the hub before its MQTT client and the broker closed
+    await dev.waitFor(() => dev.acks.size === 30, 5000, 'acks');
+    expect([...dev.acks.values()].every((a) => a.result === 'stored')).toBe(true);
+    await dev.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
