@@ -24,7 +24,7 @@ import { writeMosquittoFiles } from './broker/mosquitto.js';
 import { DeviceInbox } from './inbox/inbox.js';
 import { Ingest, type IngestHook } from './inbox/ingest.js';
 import { DeviceKeys } from './inbox/device-keys.js';
-import { ClockCorrector } from './inbox/clock-correction.js';
+import { ClockCorrector, type CorrectionListener } from './inbox/clock-correction.js';
 import { EventBus } from './events/bus.js';
 import { WebhookOutbox } from './events/webhook.js';
 import { Alerts } from './health/alerts.js';
@@ -85,6 +85,8 @@ export class Hub {
   private webhook!: WebhookOutbox;
   private addresses: HubAddresses | undefined;
   private readonly pendingHooks: IngestHook[] = [];
+  private readonly pendingCorrectionListeners: CorrectionListener[] = [];
+  private corrector: ClockCorrector | undefined;
   private readonly httpPlugins: { plugin: FastifyPluginAsync<never>; opts: unknown }[] = [];
   private startedExtensions: HubExtension[] = [];
 
@@ -103,6 +105,19 @@ export class Hub {
     return () => {
       const i = this.pendingHooks.indexOf(hook);
       if (i >= 0) this.pendingHooks.splice(i, 1);
+    };
+  }
+
+  /**
+   * Registers a listener run inside the transaction that corrects the time of already-stored
+   * ratings made with an untrusted clock (see inbox/clock-correction.ts). Before or after start().
+   */
+  onRatingsCorrected(l: CorrectionListener): () => void {
+    if (this.corrector) return this.corrector.onCorrected(l);
+    this.pendingCorrectionListeners.push(l);
+    return () => {
+      const i = this.pendingCorrectionListeners.indexOf(l);
+      if (i >= 0) this.pendingCorrectionListeners.splice(i, 1);
     };
   }
 
@@ -137,6 +152,8 @@ export class Hub {
     const commands = new CommandSender(this.link, this.clock);
     const keys = new DeviceKeys(this.db, crypto);
     const corrector = new ClockCorrector(this.db);
+    this.corrector = corrector;
+    for (const l of this.pendingCorrectionListeners.splice(0)) corrector.onCorrected(l);
     const bus = new EventBus(this.log);
     this.webhook = new WebhookOutbox(this.db, this.clock, this.log.child({ part: 'webhook' }), this.metrics, { url: c.webhookUrl });
     const alerts = new Alerts(this.db, bus, this.webhook);

@@ -53,6 +53,8 @@ describe('ingest hooks and clock correction', () => {
 
   it('untrusted-clock ratings are corrected once a trusted rating of the same boot arrives; the original is kept', async () => {
     const boot = 'boot-untrusted-1';
+    const corrections: { ratingIds: readonly string[]; offsetMs: number; inTx: boolean }[] = [];
+    const off = t.hub.onRatingsCorrected((tx, c) => corrections.push({ ratingIds: c.ratingIds, offsetMs: c.offsetMs, inTx: tx.inTransaction }));
     const early = makeRating(dev.creds, { givenAt: '1970-01-01T00:00:10.000Z', clock: { trusted: false, source: 'none', bootId: boot, monoMs: 10_000 }, flags: ['clock-untrusted'] });
     await dev.publishRatings([early]);
     await dev.waitAcks([early.id]);
@@ -66,6 +68,8 @@ describe('ingest hooks and clock correction', () => {
     expect(row2.c).toBe('2026-11-21T01:59:00.000Z');
     expect(row2.g).toBe('1970-01-01T00:00:10.000Z');
     expect(JSON.parse(row2.flags)).toEqual(['clock-untrusted', 'clock-corrected']);
+    expect(corrections).toEqual([{ ratingIds: [early.id], offsetMs: Date.parse('2026-11-21T01:58:50.000Z'), inTx: true }]);
+    off();
     // a rating of that boot arriving now is corrected at ingest
     const after = makeRating(dev.creds, { givenAt: '1970-01-01T00:00:20.000Z', clock: { trusted: false, source: 'none', bootId: boot, monoMs: 20_000 } });
     await dev.publishRatings([after]);
