@@ -31,6 +31,8 @@ Options:
   --data-dir DIR       database, keys and credentials (default ./hcp-data)
   --http-port N        HTTP port (default 8080; 0 = any free port)
   --mqtt-port N        embedded MQTT broker port (default 1883; 0 = any free port)
+  --http-host ADDR     HTTP listen address (default 0.0.0.0)
+  --mqtt-host ADDR     embedded broker listen address (default 0.0.0.0)
   --mqtt-url URL       use this external broker instead of the embedded one (e.g. mqtt://127.0.0.1:1883)
   --hall-id ID         the hall this hub runs (default hall-1)
   --public-url URL     hub URL as devices and phones reach it
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<void> {
         'http-port': { type: 'string' },
         'mqtt-port': { type: 'string' },
         'mqtt-url': { type: 'string' },
+        'http-host': { type: 'string' },
+        'mqtt-host': { type: 'string' },
         'hall-id': { type: 'string' },
         'public-url': { type: 'string' },
         config: { type: 'string' },
@@ -100,7 +104,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     config = makeConfig({
       dataDir: v['data-dir'], httpPort: port(v['http-port'], '--http-port'), mqttPort: port(v['mqtt-port'], '--mqtt-port'), mqttUrl: v['mqtt-url'],
-      hallId: v['hall-id'], publicUrl: v['public-url'], logLevel: v['log-level'],
+      httpHost: v['http-host'], mqttHost: v['mqtt-host'], hallId: v['hall-id'], publicUrl: v['public-url'], logLevel: v['log-level'],
     }, v.config);
   } catch (err) {
     fail(isHcpError(err) ? `${err.code}: ${err.message}` : String(err));

@@ -39,6 +39,8 @@ type After = (fn: () => void | Promise<unknown>) => void;
 
 /** Grace after expiry before the hub itself calls a session timed out (the device normally reports it). */
 const EXPIRY_GRACE_MS = 60_000;
+/** How long POST /api/sessions waits for the broker to accept the push. */
+const PUSH_WAIT_MS = 3000;
 
 export class Sessions {
   constructor(
@@ -94,8 +96,10 @@ export class Sessions {
     })();
     for (const fn of after) void Promise.resolve(fn()).catch((err: unknown) => this.log.warn({ err }, 'session follow-up failed'));
     const p = push!;
-    // applicant data is deliberately absent from what the device gets
-    await this.commands.send(p.hallId, p.deviceId, 'session.start', {
+    // applicant data is deliberately absent from what the device gets. If the broker link is down,
+    // mqtt.js keeps the publish and sends it on reconnect; the caller gets its answer after at most
+    // PUSH_WAIT_MS either way (the session is stored and queryable).
+    const sent = this.commands.send(p.hallId, p.deviceId, 'session.start', {
       sessionId: id,
       caseNumbers: req.caseNumbers,
       staff: p.staff,
@@ -103,6 +107,15 @@ export class Sessions {
       rateUrl: `${baseUrl}/m/r/${signRateToken(id, expiresMs + 7 * 86_400_000, this.opts.linkKey)}`,
       expiresAt: new Date(expiresMs).toISOString(),
     });
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      sent.then(() => true, () => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), PUSH_WAIT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (!waited) this.log.warn({ sessionId: id, deviceId: p.deviceId }, 'session.start not yet confirmed by the broker');
+    sent.catch((err: unknown) => this.log.error({ err, sessionId: id }, 'session.start push failed'));
     return this.get(id)!;
   }
 
