@@ -31,6 +31,7 @@ export const HubConfigSchema = Type.Object(
     webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     loginRatePerMin: Type.Integer({ minimum: 1, default: 10 }),
     publicRatePerMin: Type.Integer({ minimum: 1, default: 60 }),
+    province: Type.Optional(Type.Unknown({ description: 'forwarding profile (hub/src/forward/profile.ts validates it); forwarding runs only when present' })),
     logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info' }),
   },
   { additionalProperties: false },

@@ -4,10 +4,18 @@
  */
 import type { Logger } from 'pino';
 import type { HubConfig } from './config.js';
-import { startHub } from './hub.js';
+import { startHub, type HubExtension } from './hub.js';
+import { forwardExtension } from './forward/extension.js';
+import { loadProfile } from './forward/profile.js';
+
+/** The process's components beyond the hub core: forwarding when the config has a province profile. */
+export function extensionsFor(config: HubConfig): HubExtension[] {
+  return config.province === undefined ? [] : [forwardExtension({ profile: loadProfile(config.province) })];
+}
 
 export async function runServer(config: HubConfig, logger?: Logger): Promise<void> {
-  const h = await startHub(config, logger ? { logger } : {});
+  const extensions = extensionsFor(config);
+  const h = await startHub(config, { extensions, ...(logger ? { logger } : {}) });
   // the listening line is a contract (`npm start` parses it): print it even when logs are quieter
   if (!h.hub.log.isLevelEnabled('info')) {
     process.stdout.write(`${JSON.stringify({ event: 'hub.listening', httpPort: h.httpPort, httpUrl: h.httpUrl, mqttUrl: h.mqttUrl, mqttPort: h.mqttPort })}\n`);

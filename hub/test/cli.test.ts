@@ -1,7 +1,7 @@
 /** The hcp-hub CLI as a real process: help, port clashes, backup, create-user, create-token. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -62,6 +62,24 @@ describe('hcp-hub CLI', () => {
     expect(await res.json()).toEqual({ status: 'ok', db: true, mqtt: true });
     h.child.kill('SIGTERM');
     expect(await h.exited).toBe(0);
+  });
+
+  it('a config with a province profile runs forwarding inside the hub; a bad profile is a clear config error', async () => {
+    const cfg = join(dir, 'with-province.json');
+    writeFileSync(cfg, JSON.stringify({
+      province: {
+        name: 'p', adapter: 'generic-json', endpoint: 'http://127.0.0.1:9/none', credentials: { appId: 'a', secret: 's' },
+        hall: { deptName: '测试中心', deptCode: '11330100MB0000000X', areaCode: '330100' }, indicators: { kind: 'endpoint' }, defaultRating: { mode: 'off' },
+      },
+    }));
+    const h = await spawnHub(['--data-dir', dir, '--http-port', '0', '--mqtt-port', '0', '--config', cfg]);
+    expect((await fetch(`http://127.0.0.1:${h.httpPort}/api/forward/backlog`)).status).toBe(401);
+    h.child.kill('SIGTERM');
+    expect(await h.exited).toBe(0);
+    writeFileSync(cfg, JSON.stringify({ province: { name: 'p' } }));
+    const bad = runCli(['--data-dir', dir, '--http-port', '0', '--mqtt-port', '0', '--config', cfg]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('HCP_CONFIG_INVALID');
   });
 
   it('create-user, create-token and backup (a consistent copy while ratings are stored)', async () => {
