@@ -4,6 +4,8 @@ import type { Role } from '../registry/schemas.js';
 export const ROLE = {
   /** dashboards and registry reads */
   read: ['technician', 'operator', 'manager', 'auditor'],
+  /** windows and staff lists: also business systems, which open sessions by window and staff id */
+  directory: ['technician', 'operator', 'manager', 'auditor', 'business'],
   /** halls, windows, staff, settings */
   manage: ['manager'],
   /** provisioning, device moves and decommission */

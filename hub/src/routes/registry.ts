@@ -27,10 +27,10 @@ export const registryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
 
   // windows
   app.get('/api/windows', {
-    config: { roles: ROLE.read },
+    config: { roles: ROLE.directory },
     schema: { tags, querystring: Type.Object({ hallId: Type.Optional(Type.String({ pattern: HALL_ID_PATTERN })) }, { additionalProperties: false }), response: { 200: Type.Array(S.Window) } },
   }, async (req) => r.listWindows(req.query.hallId));
-  app.get('/api/windows/:id', { config: { roles: ROLE.read }, schema: { tags, params: idParam(WINDOW_ID_PATTERN), response: { 200: S.Window } } }, async (req) => r.getWindow(req.params.id) ?? (() => { throw notFound('windowId', req.params.id); })());
+  app.get('/api/windows/:id', { config: { roles: ROLE.directory }, schema: { tags, params: idParam(WINDOW_ID_PATTERN), response: { 200: S.Window } } }, async (req) => r.getWindow(req.params.id) ?? (() => { throw notFound('windowId', req.params.id); })());
   app.post('/api/windows', { config: { roles: ROLE.manage }, schema: { tags, body: S.WindowIn, response: { 201: S.Window } } }, async (req, reply) => reply.status(201).send(r.createWindow(req.body, actorOf(req))));
   app.patch('/api/windows/:id', { config: { roles: ROLE.manage }, schema: { tags, params: idParam(WINDOW_ID_PATTERN), body: S.WindowPatch, response: { 200: S.Window } } }, async (req) => r.updateWindow(req.params.id, req.body, actorOf(req)));
   app.delete('/api/windows/:id', { config: { roles: ROLE.manage }, schema: { tags, params: idParam(WINDOW_ID_PATTERN), response: { 204: Type.Null() } } }, async (req, reply) => {
@@ -40,8 +40,8 @@ export const registryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
 
   // staff
   const staffId = Type.Object({ id: S.StaffId });
-  app.get('/api/staff', { config: { roles: ROLE.read }, schema: { tags, response: { 200: Type.Array(S.Staff) } } }, async () => r.listStaff());
-  app.get('/api/staff/:id', { config: { roles: ROLE.read }, schema: { tags, params: staffId, response: { 200: S.Staff } } }, async (req) => r.getStaff(req.params.id) ?? (() => { throw notFound('staffId', req.params.id); })());
+  app.get('/api/staff', { config: { roles: ROLE.directory }, schema: { tags, response: { 200: Type.Array(S.Staff) } } }, async () => r.listStaff());
+  app.get('/api/staff/:id', { config: { roles: ROLE.directory }, schema: { tags, params: staffId, response: { 200: S.Staff } } }, async (req) => r.getStaff(req.params.id) ?? (() => { throw notFound('staffId', req.params.id); })());
   app.post('/api/staff', { config: { roles: ROLE.manage }, schema: { tags, body: S.StaffIn, response: { 201: S.Staff } } }, async (req, reply) => reply.status(201).send(r.createStaff(req.body, actorOf(req))));
   app.patch('/api/staff/:id', { config: { roles: ROLE.manage }, schema: { tags, params: staffId, body: S.StaffPatch, response: { 200: S.Staff } } }, async (req) => r.updateStaff(req.params.id, req.body, actorOf(req)));
   app.delete('/api/staff/:id', { config: { roles: ROLE.manage }, schema: { tags, params: staffId, response: { 204: Type.Null() } } }, async (req, reply) => {

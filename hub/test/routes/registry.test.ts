@@ -28,6 +28,11 @@ describe('registry routes: halls, windows, staff (photo), devices', () => {
     expect(f.status).toBe(403);
     expect(f.json()).toMatchObject({ code: 'HCP_FORBIDDEN' });
     expect((await call(t.hub, 'GET', '/api/halls', { token: business })).status).toBe(403);
+    // a business system may list windows and staff (it opens sessions by their ids), not change them
+    expect((await call(t.hub, 'GET', '/api/windows', { token: business })).status).toBe(200);
+    expect((await call(t.hub, 'GET', '/api/staff', { token: business })).status).toBe(200);
+    expect((await call(t.hub, 'POST', '/api/windows', { token: business, body: { id: 'w-x', hallId: 'hall-1', name: 'x' } })).status).toBe(403);
+    expect((await call(t.hub, 'GET', '/api/devices', { token: business })).status).toBe(403);
     expect((await call(t.hub, 'POST', '/api/staff', { token: technician, body: { id: 's', name: 'x', number: '1' } })).status).toBe(403);
   });
 
