@@ -10,7 +10,7 @@ import type { Hub, HubExtension } from '../hub.js';
 import type { ProvinceAdapter } from './adapter.js';
 import { WorkingCalendar } from './calendar.js';
 import { Forwarder } from './forwarder.js';
-import { hubActiveDevices, hubUnratedSessions, sessionContextSource } from './hub-sources.js';
+import { hubActiveDevices, hubCorrectedGivenAt, hubUnratedSessions, sessionContextSource } from './hub-sources.js';
 import { forwardRoutes } from './plugin.js';
 import type { ProvinceProfile } from './profile.js';
 import type { FetchLike } from './worker.js';
@@ -59,6 +59,10 @@ export class ForwardExtension implements HubExtension {
     });
     this.forwarder = forwarder;
     hub.onRatingStored(forwarder.hook);
+    const corrected = hubCorrectedGivenAt(s.db);
+    hub.onRatingsCorrected((_tx, c) => {
+      forwarder.onCorrected(c.ratingIds, corrected);
+    });
     hub.registerHttp(forwardRoutes as unknown as FastifyPluginAsync<Record<string, unknown>>, {
       forwarder, sender: s.commands, devices: () => devices(s.config.hallId),
     });

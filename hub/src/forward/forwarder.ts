@@ -93,6 +93,19 @@ export class Forwarder {
     if (added > 0) after(() => this.worker.wake());
   };
 
+  /**
+   * Clock-correction listener (Hub.onRatingsCorrected): runs inside the hub's correction
+   * transaction; `correctedGivenAt` reads the corrected time the hub stored for a rating.
+   */
+  onCorrected(ratingIds: readonly string[], correctedGivenAt: (ratingId: string) => string | null): number {
+    let n = 0;
+    for (const id of ratingIds) {
+      const at = correctedGivenAt(id);
+      if (at && this.outbox.correctGivenAt(id, at, (src, ctx) => ({ template: recordTemplate(src, ctx, this.deps.profile), fingerprint: this.fingerprint }))) n++;
+    }
+    return n;
+  }
+
   start(): void {
     const m = this.deps.metrics;
     if (m) {

@@ -75,3 +75,9 @@ export function hubActiveDevices(db: Db): (hallId: string) => string[] {
   const q = db.prepare(`SELECT id FROM devices WHERE hall_id = ? AND state = 'active' ORDER BY id`);
   return (hallId) => (q.all(hallId) as { id: string }[]).map((r) => r.id);
 }
+
+/** The corrected time the hub stored for a rating made with an untrusted clock (ratings.corrected_given_at). */
+export function hubCorrectedGivenAt(db: Db): (ratingId: string) => string | null {
+  const q = db.prepare('SELECT corrected_given_at AS c FROM ratings WHERE id = ?');
+  return (id) => (q.get(id) as { c: string | null } | undefined)?.c ?? null;
+}

@@ -138,6 +138,9 @@ function prepare(db: Db) {
     insertPayload: db.prepare('INSERT INTO forward_payloads (rating_id, source, context, record, record_profile) VALUES (?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO NOTHING'),
     payload: db.prepare('SELECT source, context FROM forward_payloads WHERE rating_id = ?'),
     template: db.prepare('SELECT record, record_profile FROM forward_payloads WHERE rating_id = ?'),
+    payloadFull: db.prepare('SELECT source, context FROM forward_payloads WHERE rating_id = ?'),
+    updatePayload: db.prepare('UPDATE forward_payloads SET source = @source, record = @record, record_profile = @profile WHERE rating_id = @ratingId'),
+    pendingOf: db.prepare(`SELECT 1 FROM forward_outbox WHERE rating_id = ? AND due_ms IS NOT NULL AND state = 'pending' LIMIT 1`),
     // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
     // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
     // Due rows with their record template in one read; a follow-up (assessNumber 2) waits until the
@@ -217,6 +220,23 @@ export class ForwardOutbox {
 
   enqueue(rating: Rating | ForwardSource, context: CaseContext, nowMs: number, premapped?: Premapped): number {
     return enqueueForward(this.db, rating, context, nowMs, premapped);
+  }
+
+  /**
+   * The hub corrected the time of a rating made with an untrusted clock: rows not yet sent will
+   * carry the corrected time (rows in flight go out with the hub's receipt time). `remap` makes
+   * the new record template. Call inside the hub's correction transaction. Returns whether it applied.
+   */
+  correctGivenAt(ratingId: string, givenAt: string, remap: (source: ForwardSource, context: CaseContext) => Premapped | null): boolean {
+    if (this.s.pendingOf.get(ratingId) === undefined) return false;
+    const p = this.s.payloadFull.get(ratingId) as { source: string; context: string } | undefined;
+    if (!p) return false;
+    const source = JSON.parse(p.source) as ForwardSource;
+    const flags = source.flags.includes('clock-corrected') ? source.flags : [...source.flags, 'clock-corrected' as const];
+    const fixed: ForwardSource = { ...source, givenAt, flags };
+    const t = remap(fixed, JSON.parse(p.context) as CaseContext);
+    this.s.updatePayload.run({ ratingId, source: JSON.stringify(fixed), record: t?.template ?? null, profile: t?.fingerprint ?? null });
+    return true;
   }
 
   /** Whether a first rating for this case is already queued or sent (default ratings check this). */

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProvincialSimulator } from '@hcp/simulator/provincial/server';
+import { formatChinaTime } from '@hcp/protocol';
 import pino from 'pino';
 import { Hub } from '../../src/hub.js';
 import { makeConfig } from '../../src/config.js';
@@ -102,5 +103,21 @@ describe('forwarding plugged into a running hub (HubExtension)', () => {
     expect((await call(hub, 'GET', '/api/forward/status', { token: op })).json()).toMatchObject({ profile: { name: 'generic' } });
     const spec = (await call(hub, 'GET', '/api/docs/json')).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/forward/backlog', '/api/forward/dead-letters']));
+  });
+  it('sends the corrected time of a rating made before the device clock was trusted', async () => {
+    await fwd.worker.stop(); // hold sending while the hub learns the clock
+    const boot = 'boot-fwd-untrusted';
+    const early = makeRating(dev.creds, { caseNumbers: ['CLK-1'], givenAt: '1970-01-01T00:00:10.000Z', clock: { trusted: false, source: 'none', bootId: boot, monoMs: 10_000 }, flags: ['clock-untrusted'] });
+    await dev.publishRatings([early]);
+    await dev.waitAcks([early.id]);
+    const wall = Math.floor(Date.now() / 1000) * 1000;
+    const later = makeRating(dev.creds, { caseNumbers: ['CLK-2'], givenAt: new Date(wall).toISOString(), clock: { trusted: true, source: 'hub', bootId: boot, monoMs: 70_000 } });
+    await dev.publishRatings([later]);
+    await dev.waitAcks([later.id]);
+    fwd.worker.start();
+    await until(() => sim.record('CLK-1', '1') !== null && sim.record('CLK-2', '1') !== null);
+    // offset learned from the trusted rating: the early one was given 60 s before it
+    expect(sim.record('CLK-1', '1')!.record).toMatchObject({ assessTime: formatChinaTime(wall - 60_000) });
+    expect(sim.record('CLK-2', '1')!.record).toMatchObject({ assessTime: formatChinaTime(wall) });
   });
 });
