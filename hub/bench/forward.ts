@@ -9,7 +9,7 @@
  *    seconds, then recovers). Target: < 2 minutes; printed beside the bare time for the same count.
  *
  * Run: `npm run bench -w hub` (runner), or alone: `npx tsc -b simulator hub && node hub/bench/ts-run.mjs hub/bench/forward.ts`.
- * Options (env): BENCH_QUICK=1 for a short smoke run.
+ * Options (env): BENCH_QUICK=1 for a short smoke run; BENCH_CONCURRENCY=N requests in flight (default: the profile default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -106,7 +106,8 @@ function profileFor(url: string, batchSize: number, over: Record<string, unknown
   return loadProfile({
     name: 'bench', adapter: 'generic-json', endpoint: url, credentials: { appId: 'hall-1', secret: 's3cret' },
     hall: { deptName: '杭州市民中心', deptCode: '11330100MB0000000X', areaCode: '330100' },
-    batchSize, rateLimit: { recordsPerSecond: 1_000_000 }, retry: { baseMs: 100, maxMs: 1000, timeoutMs: 30_000 }, pollIntervalMs: 20, ...over,
+    batchSize, rateLimit: { recordsPerSecond: 1_000_000 }, retry: { baseMs: 100, maxMs: 1000, timeoutMs: 30_000 }, pollIntervalMs: 20,
+    ...(process.env['BENCH_CONCURRENCY'] ? { concurrency: Number(process.env['BENCH_CONCURRENCY']) } : {}), ...over,
   });
 }
 
