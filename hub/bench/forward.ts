@@ -76,6 +76,8 @@ function procCpuMs(pid: number): number {
 const selfCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 /** CPU µs per record of this process and of the simulator over a measured section. */
 const cpu = { hub: 0, sim: 0 };
+/** Event-loop utilisation of the last forward run: near 100% means the worker was CPU-bound. */
+let lastElu = 0;
 async function measured<T>(s: Sim, records: number, fn: () => Promise<T>): Promise<T> {
   const h0 = selfCpuMs();
   const s0 = procCpuMs(s.child.pid!);
@@ -171,8 +173,10 @@ export async function forward(s: Sim, dir: string, batch: number, records: numbe
     outbox: new ForwardOutbox(db), profile, adapter: adapterFor(profile.adapter), applicants: () => null,
     clock: { now: () => Date.now() }, random: Math.random, log,
   });
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   await measured(s, records, () => drain(db, worker));
+  lastElu = performance.eventLoopUtilization(elu0).utilization;
   const secs = (performance.now() - t0) / 1000;
   db.close();
   if ((await stored(s)) !== records) throw new Error(`forward run: simulator stored ${await stored(s)} of ${records}`);
@@ -230,7 +234,7 @@ export async function run(): Promise<ForwardBenchResult> {
         bares.push(await bare(s, batch, records));
         const bareCpu = { ...cpu };
         fwds.push(await forward(s, dir, batch, records));
-        cpuNote.push(`CPU µs/record: bare client ${bareCpu.hub.toFixed(1)} + simulator ${bareCpu.sim.toFixed(1)}; hub worker ${cpu.hub.toFixed(1)} + simulator ${cpu.sim.toFixed(1)}`);
+        cpuNote.push(`CPU µs/record: bare client ${bareCpu.hub.toFixed(1)} + simulator ${bareCpu.sim.toFixed(1)}; hub worker ${cpu.hub.toFixed(1)} + simulator ${cpu.sim.toFixed(1)} (worker event loop busy ${(lastElu * 100).toFixed(0)}%)`);
       }
       const bareRps = median(bares);
       const forwardRps = median(fwds);
