@@ -24,17 +24,22 @@ export async function provisionMany(dataDir: string, n: number, progress: (done:
   const hub = new Hub(makeConfig({ dataDir, httpPort: 0, mqttPort: 0, httpHost: '127.0.0.1', mqttHost: '127.0.0.1', logLevel: 'silent' }), { logger: pino({ level: 'silent' }) });
   await hub.start();
   const out: BenchDevice[] = [];
-  const windows = Math.ceil(n / 1);
-  void windows;
   hub.services.registry.createStaff({ id: 'staff-1', name: '王晓燕', number: 'A01' }, 'bench');
-  for (let i = 0; i < n; i++) {
+  // setup only: 250 devices per outer transaction (the real per-device transactions nest as savepoints)
+  const chunk = hub.db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) one(i);
+  });
+  const one = (i: number): void => {
     const w = `w-${i}`;
     hub.services.registry.createWindow({ id: w, hallId: hub.config.hallId, name: `${i} 号窗口`, staffId: 'staff-1' }, 'bench');
     const { code } = hub.services.provisioning.createCode(w, 'bench');
     const r = hub.services.provisioning.exchange({ v: 1, claimCode: code, hardwareId: `bench-${i}`, model: 'bench', appVersion: '0' }, { hubUrl: '', mqttUrl: '' });
     if (r.kind !== 'issued') throw new Error(`provisioning ${i}: ${r.kind}`);
     out.push({ hallId: r.response.hallId, deviceId: r.response.deviceId, windowId: w, signingKey: r.response.signingKey, password: r.response.mqtt.password });
-    if (i % 250 === 249) progress(i + 1);
+  };
+  for (let i = 0; i < n; i += 250) {
+    chunk(i, Math.min(n, i + 250));
+    progress(Math.min(n, i + 250));
   }
   await hub.stop();
   return out;

@@ -5,11 +5,11 @@
  *
  *   --only ingest|heartbeat|forward   run one part (default: ingest and heartbeat; forward with --only forward or --all)
  *   --devices N        ingest connections (default 500)
- *   --seconds S        ingest measuring window (default 15)
+ *   --seconds S        ingest measuring window (default 10)
  *   --batch B          ratings per MQTT message (default 1: a device sending each rating as given)
  *   --inflight K       unacked batches per device (default 2)
  *   --hb-devices N     heartbeating devices (default 5000)
- *   --hb-seconds S     heartbeat window (default 20)
+ *   --hb-seconds S     heartbeat window (default 15)
  *   --heartbeat S      telemetry interval per device (default 10)
  *   --all              also run the forwarding benchmark
  */
@@ -29,7 +29,7 @@ export async function main(argv = process.argv.slice(3)): Promise<void> {
     },
   });
   if (v.help) {
-    console.log('usage: npm run bench -w hub -- [--only ingest|heartbeat|forward] [--devices 500] [--seconds 15] [--batch 1] [--inflight 2] [--hb-devices 5000] [--hb-seconds 20] [--heartbeat 10] [--all]');
+    console.log('usage: npm run bench -w hub -- [--only ingest|heartbeat|forward] [--devices 500] [--seconds 10] [--batch 1] [--inflight 2] [--hb-devices 5000] [--hb-seconds 15] [--heartbeat 10] [--all]');
     return;
   }
   const n = (s: string | undefined, d: number): number => (s === undefined ? d : Number(s));
@@ -39,8 +39,8 @@ export async function main(argv = process.argv.slice(3)): Promise<void> {
   console.log(`hcp hub benchmarks on ${process.version}, ${cpus().length} cores`);
   for (const p of parts) {
     try {
-      if (p === 'ingest') summary.ingest = await ingestBench({ devices: n(v.devices, 500), seconds: n(v.seconds, 15), batch: n(v.batch, 1), inflight: n(v.inflight, 2) }, log);
-      else if (p === 'heartbeat') summary.heartbeat = await heartbeatBench({ devices: n(v['hb-devices'], 5000), seconds: n(v['hb-seconds'], 20), heartbeatS: n(v.heartbeat, 10) }, log);
+      if (p === 'ingest') summary.ingest = await ingestBench({ devices: n(v.devices, 500), seconds: n(v.seconds, 10), batch: n(v.batch, 1), inflight: n(v.inflight, 2) }, log);
+      else if (p === 'heartbeat') summary.heartbeat = await heartbeatBench({ devices: n(v['hb-devices'], 5000), seconds: n(v['hb-seconds'], 15), heartbeatS: n(v.heartbeat, 10) }, log);
       else if (p === 'forward') await forwardMain();
       else throw new Error(`unknown part ${p}`);
     } catch (err) {
