@@ -73,3 +73,17 @@ export function waitForSignal(): Promise<string> {
     process.on('SIGTERM', on);
   });
 }
+
+/** `--hub URL` and `--token T` (or env HCP_HUB_TOKEN), both required, checked once. */
+export function hubTarget(v: Values): { hub: string; token: string } {
+  const hub = str(v, 'hub');
+  if (!hub) throw new UsageError('--hub URL is required');
+  try {
+    new URL(hub);
+  } catch {
+    throw new UsageError(`--hub must be a URL (got ${JSON.stringify(hub)})`);
+  }
+  const token = str(v, 'token') ?? process.env.HCP_HUB_TOKEN;
+  if (!token) throw new UsageError('--token T (or env HCP_HUB_TOKEN) is required');
+  return { hub, token };
+}

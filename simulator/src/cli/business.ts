@@ -6,7 +6,7 @@ import pino from 'pino';
 import { HubListError } from '../business/hub-client.js';
 import { seededRandom } from '../business/random.js';
 import { BusinessSimulator, type BusinessStats } from '../business/simulator.js';
-import { list, num, parse, str, UsageError, type Io } from './args.js';
+import { hubTarget, list, num, parse, str, UsageError, type Io } from './args.js';
 
 export const summary = 'a business/queue system that opens rating sessions on the hub at a given rate';
 
@@ -60,15 +60,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     io.out(help);
     return 0;
   }
-  const hub = str(v, 'hub');
-  if (!hub) throw new UsageError('--hub URL is required');
-  try {
-    new URL(hub);
-  } catch {
-    throw new UsageError(`--hub must be a URL (got ${JSON.stringify(hub)})`);
-  }
-  const token = str(v, 'token') ?? process.env.HCP_HUB_TOKEN;
-  if (!token) throw new UsageError('--token T (or env HCP_HUB_TOKEN) is required');
+  const { hub, token } = hubTarget(v);
   const areaCode = str(v, 'area-code');
   if (areaCode !== undefined && !/^\d{6}$/.test(areaCode)) throw new UsageError('--area-code must be 6 digits');
   const seed = num(v, 'seed', { integer: true, min: 0 }) ?? Date.now() % 2 ** 31;

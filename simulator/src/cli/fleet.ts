@@ -5,7 +5,7 @@
 import { seededRandom } from '../business/random.js';
 import { DEFAULT_LEVEL_WEIGHTS, parseLevelWeights } from '../fleet/citizen.js';
 import { Fleet } from '../fleet/fleet.js';
-import { num, oneOf, parse, str, UsageError, type Io } from './args.js';
+import { hubTarget, num, oneOf, parse, str, UsageError, type Io } from './args.js';
 
 export const summary = 'N simulated counter devices with citizens and faults';
 
@@ -53,15 +53,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     io.out(help);
     return 0;
   }
-  const hub = str(v, 'hub');
-  if (!hub) throw new UsageError('--hub URL is required');
-  try {
-    new URL(hub);
-  } catch {
-    throw new UsageError(`--hub must be a URL (got ${JSON.stringify(hub)})`);
-  }
-  const token = str(v, 'token') ?? process.env.HCP_HUB_TOKEN;
-  if (!token) throw new UsageError('--token T (or env HCP_HUB_TOKEN) is required');
+  const { hub, token } = hubTarget(v);
   const levelsRaw = str(v, 'levels');
   const levels = levelsRaw === undefined ? DEFAULT_LEVEL_WEIGHTS : parseLevelWeights(levelsRaw);
   if (!levels) throw new UsageError('--levels must look like 5:70,4:15,3:8,2:4,1:3');
