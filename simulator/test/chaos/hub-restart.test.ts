@@ -62,7 +62,7 @@ describe('chaos: hub and embedded broker killed mid-ingest', () => {
     await fleet.stop();
     const quiet = new Fleet({
       hubUrl: hub.httpUrl, token, hallId: 'hall-1', devices: DEVICES, dataDir: fleetDir, random: seededRandom(12), seed: 12,
-      thinkMs: [3_600_000, 3_600_000], levels: { 5: 1 }, sessions: 'staff-key', killEveryS: 0, clockSkewMs: 0, log: () => undefined,
+      thinkMs: [3_600_000, 3_600_000], levels: { 5: 60, 4: 20, 3: 10, 2: 5, 1: 5 }, sessions: 'staff-key', killEveryS: 0, clockSkewMs: 0, log: () => undefined,
     });
     fleets.push(quiet);
     await quiet.start();

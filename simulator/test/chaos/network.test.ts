@@ -83,7 +83,7 @@ async function dropStallHeal(broker: { external: URL } | { embedded: true }): Pr
   await fleet.stop();
   const quiet = new Fleet({
     hubUrl, token, hallId: hub.config.hallId, devices: DEVICES, dataDir: fleetDir, random: seededRandom(22), seed: 22,
-    thinkMs: [3_600_000, 3_600_000], levels: { 5: 1 }, sessions: 'staff-key', killEveryS: 0, clockSkewMs: 0, log: () => undefined,
+    thinkMs: [3_600_000, 3_600_000], levels: { 5: 60, 4: 20, 3: 10, 2: 5, 1: 5 }, sessions: 'staff-key', killEveryS: 0, clockSkewMs: 0, log: () => undefined,
   });
   r.fleets.push(quiet);
   await quiet.start();
