@@ -260,8 +260,9 @@ export class DeviceRuntime {
 
   private enterProvisioned(): void {
     const s = this.stored!;
+    const brokerUrl = this.o.config.sync.mqttUrl;
     const link = new SyncLink({
-      identity: s.identity,
+      identity: brokerUrl ? { ...s.identity, mqtt: { ...s.identity.mqtt, url: brokerUrl } } : s.identity,
       cfg: this.o.config.sync,
       outbox: this.outbox,
       clock: this.clock,

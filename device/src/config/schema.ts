@@ -114,6 +114,7 @@ export const DeviceConfigSchema = Type.Object(
         reconnectMaxMs: Ms(30_000, 10),
         keepaliveS: Type.Integer({ minimum: 5, maximum: 600, default: 30 }),
         connectTimeoutMs: Ms(10_000, 100),
+        mqttUrl: Type.Optional(Type.String({ pattern: '^mqtts?://', description: 'broker URL to use instead of the provisioned one (a local relay, or a test proxy)' })),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -31,6 +31,9 @@ Options:
   --think-min MS         shortest think time before a press (default 300)
   --think-max MS         longest think time (default 1500)
   --kill-every S         SIGKILL a random device every S seconds; it restarts at once (default off)
+  --partition E:F[:MODE] every E seconds cut the network between devices and broker for F seconds
+                         (MODE drop, the default, or stall); needs --mqtt-url
+  --mqtt-url URL         the hub's broker as devices reach it (printed by the hub; needed by --partition)
   --clock-skew MS        device clocks are off by MS and untrusted; the hub corrects them (default 0)
   --duration S           run S seconds, then drain and print the tally (default: until Ctrl-C)
   --seed N               PRNG seed (default: time-based; printed at start)
@@ -43,7 +46,7 @@ Exit code: 0 when nothing was lost or double-counted, 1 otherwise, 2 usage error
 const options = {
   hub: { type: 'string' }, token: { type: 'string' }, devices: { type: 'string' }, 'hall-id': { type: 'string' },
   'data-dir': { type: 'string' }, sessions: { type: 'string' }, levels: { type: 'string' }, 'think-min': { type: 'string' },
-  'think-max': { type: 'string' }, 'kill-every': { type: 'string' }, 'clock-skew': { type: 'string' }, duration: { type: 'string' },
+  'think-max': { type: 'string' }, 'kill-every': { type: 'string' }, 'clock-skew': { type: 'string' }, partition: { type: 'string' }, 'mqtt-url': { type: 'string' }, duration: { type: 'string' },
   seed: { type: 'string' }, quiet: { type: 'boolean' },
 } as const;
 
@@ -63,6 +66,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const seed = num(v, 'seed', { integer: true, min: 0 }) ?? Date.now() % 2 ** 31;
   const duration = num(v, 'duration', { min: 1 });
   const quiet = v.quiet === true;
+  const partition = parsePartition(str(v, 'partition'));
+  const mqttUrl = str(v, 'mqtt-url');
+  if (partition && !mqttUrl) throw new UsageError('--partition needs --mqtt-url (the hub broker address)');
   const fleet = new Fleet({
     hubUrl: hub,
     token,
@@ -76,6 +82,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     sessions: oneOf(v, 'sessions', ['staff-key', 'business'] as const) ?? 'staff-key',
     killEveryS: num(v, 'kill-every', { min: 0.1 }) ?? 0,
     clockSkewMs: num(v, 'clock-skew', { integer: true }) ?? 0,
+    ...(partition ? { partition } : {}),
+    ...(mqttUrl ? { mqttUrl } : {}),
     log: (line) => { if (!quiet) io.out(line); },
   });
   io.out(`fleet → ${hub} (seed ${seed})`);
@@ -86,6 +94,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const drained = await fleet.drain(60_000);
   const t = await fleet.tally();
   await fleet.stop();
-  io.out(`[fleet] tally: given ${t.given}, stored by the hub ${t.stored}, lost ${t.lost}, double-counted ${t.doubleCounted}, kills ${t.kills}${drained ? '' : ' (not fully drained)'}`);
+  io.out(`[fleet] tally: given ${t.given}, stored by the hub ${t.stored}, lost ${t.lost}, double-counted ${t.doubleCounted}, kills ${t.kills}, partitions ${t.partitions}${drained ? '' : ' (not fully drained)'}`);
   return t.lost === 0 && t.doubleCounted === 0 ? 0 : 1;
+}
+
+export function parsePartition(raw: string | undefined): { everyS: number; forS: number; mode: 'drop' | 'stall' } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)(?::(drop|stall))?$/.exec(raw);
+  const everyS = Number(m?.[1]);
+  const forS = Number(m?.[2]);
+  if (!m || !(everyS > 0) || !(forS > 0) || forS >= everyS) throw new UsageError('--partition must be EVERY:FOR[:drop|stall] seconds with FOR < EVERY, e.g. 20:5');
+  return { everyS, forS, mode: m[3] === 'stall' ? 'stall' : 'drop' };
 }

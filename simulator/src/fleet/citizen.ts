@@ -97,6 +97,7 @@ export class CitizenScreen implements Screen {
   private pending: unknown = null;
   private lastKey = '';
   private stopped = true;
+  private quiet = false;
 
   constructor(private readonly input: CitizenInput, private readonly o: CitizenOptions) {}
 
@@ -109,8 +110,15 @@ export class CitizenScreen implements Screen {
     this.cancel();
   }
 
+  /** No more presses from now on (the fleet drains before its tally); the screen still reports thanks. */
+  quiesce(): void {
+    this.quiet = true;
+    this.cancel();
+  }
+
   render(frame: ScreenFrame): void {
     if (this.stopped) return;
+    if (this.quiet && frame.view.kind !== 'thanks') return;
     const v = frame.view;
     // Re-renders of the same view (offline badge, banners) must not schedule a second press.
     const key = v.kind === 'thanks' ? `thanks:${v.ratingId}` : v.kind === 'reasons' ? `reasons:${v.level}` : v.kind;

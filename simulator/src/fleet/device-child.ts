@@ -65,6 +65,9 @@ async function main(): Promise<void> {
     journal.stop();
     process.exit(0);
   };
+  process.on('message', (m: { type?: string }) => {
+    if (m.type === 'quiesce') screen.quiesce();
+  });
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
   // Periodic health to the parent (backlog, link) for the progress line.

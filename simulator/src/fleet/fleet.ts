@@ -16,6 +16,7 @@ import { fakeName } from '../business/people.js';
 import type { LevelWeights } from './citizen.js';
 import { FleetHubApi } from './hub-api.js';
 import { ThanksJournal } from './journal.js';
+import { NetemProxy, type NetemMode } from '../netem/proxy.js';
 
 export interface FleetOptions {
   readonly hubUrl: string;
@@ -32,6 +33,13 @@ export interface FleetOptions {
   readonly killEveryS: number;
   /** Device clocks run this far off and are not trusted (the hub corrects them). */
   readonly clockSkewMs: number;
+  /**
+   * Network partitions between the devices and the broker: every `everyS` seconds the link goes
+   * `mode` (drop: connections cut and refused; stall: bytes held) for `forS` seconds, then heals.
+   * Needs `mqttUrl` (the hub's broker as devices reach it): devices connect through a proxy.
+   */
+  readonly partition?: { readonly everyS: number; readonly forS: number; readonly mode: Exclude<NetemMode, 'pass'> };
+  readonly mqttUrl?: string;
   readonly log: (line: string) => void;
   readonly fetchFn?: typeof fetch;
 }
@@ -42,6 +50,7 @@ export interface FleetTally {
   readonly lost: number;
   readonly doubleCounted: number;
   readonly kills: number;
+  readonly partitions: number;
 }
 
 interface Member {
@@ -51,6 +60,8 @@ interface Member {
   backlog: number;
   link: string | null;
   given: number;
+  healthAt: number;
+  session: string | null;
 }
 
 // Children always run built JavaScript, also when this module is loaded from source (tests).
@@ -64,6 +75,11 @@ export class Fleet {
   private stopping = false;
   private startedAt = 0;
   private readonly api: FleetHubApi;
+  private proxy: NetemProxy | null = null;
+  private partitionTimer: NodeJS.Timeout | null = null;
+  private healTimer: NodeJS.Timeout | null = null;
+  private partitions = 0;
+  private quiescedAt: number | null = null;
 
   constructor(private readonly o: FleetOptions) {
     this.api = new FleetHubApi(o.hubUrl, o.token, o.fetchFn);
@@ -72,6 +88,12 @@ export class Fleet {
   async start(): Promise<void> {
     this.startedAt = Date.now();
     mkdirSync(this.o.dataDir, { recursive: true });
+    if (this.o.partition) {
+      if (!this.o.mqttUrl) throw new Error('partitions need the hub broker URL (mqttUrl)');
+      const u = new URL(this.o.mqttUrl);
+      this.proxy = new NetemProxy({ targetHost: u.hostname, targetPort: Number(u.port || 1883), host: '127.0.0.1' });
+      await this.proxy.start();
+    }
     await this.api.ensureHall(this.o.hallId);
     for (let i = 1; i <= this.o.devices; i++) {
       const nn = String(i).padStart(2, '0');
@@ -85,11 +107,20 @@ export class Fleet {
         const claimCode = await this.api.claimCode(windowId);
         writeFileSync(configPath, JSON.stringify(this.deviceConfig(i, claimCode), null, 2));
       }
-      const m: Member = { index: i, dir, child: null, backlog: 0, link: null, given: 0 };
+      const m: Member = { index: i, dir, child: null, backlog: 0, link: null, given: 0, healthAt: 0, session: null };
       this.members.push(m);
       this.spawn(m);
     }
     if (this.o.killEveryS > 0) this.killTimer = setInterval(() => this.killOne(), this.o.killEveryS * 1000);
+    const part = this.o.partition;
+    if (part && this.proxy) {
+      const proxy = this.proxy;
+      this.partitionTimer = setInterval(() => {
+        this.partitions++;
+        proxy.setMode(part.mode);
+        this.healTimer = setTimeout(() => proxy.setMode('pass'), part.forS * 1000);
+      }, part.everyS * 1000);
+    }
     this.progressTimer = setInterval(() => this.o.log(this.progressLine()), 1000);
   }
 
@@ -104,7 +135,7 @@ export class Fleet {
       screen: { kind: 'none' },
       session: { responseIntervalMs: 300, thanksS: 1, promptTimeoutS: 60, reasonTimeoutS: 20 },
       telemetry: { intervalS: 10 },
-      sync: { reconnectMinMs: 200, reconnectMaxMs: 3000 },
+      sync: { reconnectMinMs: 200, reconnectMaxMs: 3000, keepaliveS: 5, ackTimeoutMs: 3000, ...(this.proxy ? { mqttUrl: `mqtt://127.0.0.1:${this.proxy.port}` } : {}) },
     };
   }
 
@@ -121,9 +152,12 @@ export class Fleet {
       { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
     );
     m.child = child;
-    child.on('message', (msg: { type?: string; backlog?: number; link?: string | null }) => {
+    child.on('message', (msg: { type?: string; backlog?: number; link?: string | null; session?: string }) => {
       if (msg.type === 'thanks') m.given++;
+      if (msg.type === 'started' && this.quiescedAt !== null) child.send({ type: 'quiesce' });
       if (msg.type === 'health') {
+        m.healthAt = Date.now();
+        m.session = msg.session ?? null;
         m.backlog = msg.backlog ?? 0;
         m.link = msg.link ?? null;
       }
@@ -151,31 +185,51 @@ export class Fleet {
     const backlog = this.members.reduce((a, m) => a + m.backlog, 0);
     const given = this.members.reduce((a, m) => a + ThanksJournal.read(join(m.dir, 'thanks.journal')).length, 0);
     const secs = Math.round((Date.now() - this.startedAt) / 1000);
-    return `[fleet] ${secs}s devices ${online}/${this.members.length} connected, ratings given ${given}, device backlog ${backlog}, kills ${this.kills}`;
+    const net = this.proxy ? `, partitions ${this.partitions} (network ${this.proxy.mode})` : '';
+    return `[fleet] ${secs}s devices ${online}/${this.members.length} connected, ratings given ${given}, device backlog ${backlog}, kills ${this.kills}${net}`;
   }
 
-  /** Stops faults and citizens' new sessions are not stopped: call drain() then stop() for a clean tally. */
+  /** Call drain() first for a clean tally. */
   async tally(): Promise<FleetTally> {
     const given = this.members.flatMap((m) => ThanksJournal.read(join(m.dir, 'thanks.journal')));
     const stored = await this.api.lookup(given);
     const lost = given.filter((id) => !stored.has(id)).length;
-    return { given: given.length, stored: stored.size, lost, doubleCounted: await this.api.multiRated(), kills: this.kills };
+    return { given: given.length, stored: stored.size, lost, doubleCounted: await this.api.multiRated(), kills: this.kills, partitions: this.partitions };
   }
 
-  /** Waits until every device is connected with an empty backlog (or the timeout passes). */
+  /**
+   * Stops faults and new presses, then waits until every device is connected with an empty
+   * backlog, as reported after the citizens went quiet (or the timeout passes).
+   */
   async drain(timeoutMs: number): Promise<boolean> {
     if (this.killTimer) clearInterval(this.killTimer);
     this.killTimer = null;
+    this.stopPartitions();
+    const quietAt = Date.now();
+    this.quiescedAt = quietAt;
+    for (const m of this.members) m.child?.send({ type: 'quiesce' });
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      if (this.members.every((m) => m.child && m.link === 'online' && m.backlog === 0)) return true;
+      // A report from after the quiet moment (+ a press already in flight) is needed from each device.
+      const fresh = (m: Member): boolean => m.healthAt > quietAt + 1500;
+      // A session past its star (reasons, thanks) may still commit a rating: wait until it is over.
+      const settled = (m: Member): boolean => m.session === 'idle' || m.session === 'prompt';
+      if (this.members.every((m) => m.child && fresh(m) && settled(m) && m.link === 'online' && m.backlog === 0)) return true;
       await new Promise((r) => setTimeout(r, 250));
     }
     return false;
   }
 
+  private stopPartitions(): void {
+    if (this.partitionTimer) clearInterval(this.partitionTimer);
+    if (this.healTimer) clearTimeout(this.healTimer);
+    this.partitionTimer = null;
+    this.proxy?.setMode('pass');
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopPartitions();
     if (this.killTimer) clearInterval(this.killTimer);
     if (this.progressTimer) clearInterval(this.progressTimer);
     await Promise.all(this.members.map((m) => new Promise<void>((resolve) => {
@@ -185,5 +239,6 @@ export class Fleet {
       c.once('exit', () => { clearTimeout(t); resolve(); });
       c.kill('SIGTERM');
     })));
+    await this.proxy?.stop();
   }
 }
