@@ -1,7 +1,8 @@
 /**
  * Chaos: the network between the devices and the broker fails. The hub hands devices the netem
  * proxy as their broker (config publicMqttUrl), and the proxy drops every connection, then stalls
- * (connections held open, nothing forwarded), then heals, while citizens keep rating.
+ * (connections held open, nothing forwarded), then heals, then cuts the open connections once,
+ * while citizens keep rating.
  * Audit: every rating whose "thank you" a citizen saw is stored by the hub exactly once.
  * The same runs against Mosquitto as external broker when HCP_TEST_MQTT_URL is set (the machine's
  * Mosquitto is never restarted: the proxy cuts its clients instead).
@@ -79,6 +80,13 @@ async function dropStallHeal(broker: { external: URL } | { embedded: true }): Pr
   proxy.setMode('pass');
   at = given();
   await until(() => given() >= at + 3, 60_000, 'ratings after the second heal');
+
+  // a broken link the devices must notice and reconnect through
+  const cutBefore = proxy.stats.cut;
+  proxy.cut();
+  expect(proxy.stats.cut).toBeGreaterThan(cutBefore);
+  at = given();
+  await until(() => proxy.connections >= DEVICES && given() >= at + 3, 60_000, 'devices reconnected and rating after the cut');
 
   await fleet.stop();
   const quiet = new Fleet({
