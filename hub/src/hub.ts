@@ -6,7 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { toAnswer } from './http/errors.js';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HubConfig } from './config.js';
@@ -234,7 +235,14 @@ export class Hub {
 
   /** The HTTP app without listening (tests use inject()). */
   buildHttp(): FastifyInstance {
-    const f = Fastify({ loggerInstance: this.log.child({ part: 'http' }), bodyLimit: 1024 * 1024, trustProxy: false }).withTypeProvider<TypeBoxTypeProvider>();
+    const f = Fastify({
+      loggerInstance: this.log.child({ part: 'http' }), bodyLimit: 1024 * 1024, trustProxy: false,
+      // Errors fastify answers before routing (bad %-escapes, bad content-type headers) get catalog codes too.
+      frameworkErrors: (err, _req, reply) => {
+        const a = toAnswer(err);
+        void (reply as FastifyReply).status(a.status).send(a.body);
+      },
+    }).withTypeProvider<TypeBoxTypeProvider>();
     void f.register(app, { services: this.services, hubMqttUsername: this.secrets.mqtt.username, extraRoutes: this.httpPlugins });
     return f as unknown as FastifyInstance;
   }
