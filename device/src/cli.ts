@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import pino from 'pino';
+import { SystemdWatchdog } from './health/watchdog.js';
 import { isHcpError } from '@hcp/protocol';
 import { loadConfig, readConfigFile } from './config/load.js';
 import { DeviceRuntime } from './runtime.js';
@@ -90,6 +91,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const screens: Screen[] = p.config.screen.kind === 'terminal' ? [new TerminalScreen(process.stdout)] : [];
   let exitCode = 0;
   let stopping = false;
+  let watchdog: SystemdWatchdog | null = null;
   const runtime = new DeviceRuntime({
     config: p.config,
     dataDir: p.dataDir,
@@ -108,6 +110,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'stopping');
+    await watchdog?.stop();
     await runtime.stop(why === 'reboot' ? 'reboot' : 'shutdown');
     if (why === 'reboot') process.exit(0);
   }
@@ -123,6 +126,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     throw err;
   }
+  // Under systemd (Type=notify, WatchdogSec): ready now, then a watchdog ping from this event loop.
+  watchdog = new SystemdWatchdog({ env: process.env });
+  await watchdog.start();
   // A line on stdout a supervisor (or test) can wait for.
   if (p.config.screen.kind !== 'terminal') process.stdout.write(`${JSON.stringify({ ready: true, kiosk: runtime.kioskUrl, pid: process.pid })}\n`);
   // Timers inside the runtime are unref'd (so embedding it never holds a process open); the
