@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { InputState, Level } from '@hcp/protocol';
 import type { Clock } from '../time/clock.js';
-import { backoffMs } from '../sync/backoff.js';
+import { Reopener } from './reopen.js';
 import type { HidAction } from '../config/schema.js';
 import { InputEvents, type InputDriver, type InputStatus } from './types.js';
 
@@ -51,8 +51,7 @@ export class HidInput extends InputEvents implements InputDriver {
   private dev: HidDeviceLike | null = null;
   private opener: HidOpen | null = null;
   private down = new Set<number>();
-  private timer: unknown = null;
-  private attempt = 0;
+  private reopen: Reopener | null = null;
   private dropped = 0;
   opens = 0;
 
@@ -82,8 +81,7 @@ export class HidInput extends InputEvents implements InputDriver {
 
   async stop(): Promise<void> {
     this.set('stopped');
-    if (this.timer !== null) this.o.clock.clearTimeout(this.timer);
-    this.timer = null;
+    this.reopen?.cancel();
     this.closeDev();
   }
 
@@ -110,7 +108,7 @@ export class HidInput extends InputEvents implements InputDriver {
     this.dev = d;
     this.down.clear();
     this.opens++;
-    this.attempt = 0;
+    this.reopener().opened();
     d.on('data', (data: Buffer) => this.onReport(data));
     d.on('error', (err: Error) => {
       if (this.dev !== d) return;
@@ -122,12 +120,14 @@ export class HidInput extends InputEvents implements InputDriver {
 
   private retry(why: string): void {
     if (this.st === 'stopped') return;
-    const wait = backoffMs(this.attempt++, this.o.reopenMinMs, this.o.reopenMaxMs, this.o.random);
     this.set('reconnecting', `HCP_INPUT_UNAVAILABLE: ${why}`.slice(0, 200));
-    this.timer = this.o.clock.setTimeout(() => {
-      this.timer = null;
-      this.tryOpen();
-    }, wait);
+    this.reopener().schedule(() => this.tryOpen());
+  }
+
+  // Built on first use: the constructor only assigns.
+  private reopener(): Reopener {
+    this.reopen ??= new Reopener({ clock: this.o.clock, random: this.o.random, minMs: this.o.reopenMinMs, maxMs: this.o.reopenMaxMs });
+    return this.reopen;
   }
 
   private onReport(data: Buffer): void {

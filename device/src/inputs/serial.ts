@@ -10,7 +10,7 @@ import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 import { SerialFrameDecoder, encodeFrame, type HostFrame, type InputState } from '@hcp/protocol';
 import type { Clock } from '../time/clock.js';
-import { backoffMs } from '../sync/backoff.js';
+import { Reopener } from './reopen.js';
 import type { ScreenView } from '../screen/view.js';
 import { InputEvents, type InputDriver, type InputStatus } from './types.js';
 
@@ -45,8 +45,7 @@ export class SerialPanelInput extends InputEvents implements InputDriver {
   private st: InputState = 'stopped';
   private detail: string | undefined;
   private port: SerialPortLike | null = null;
-  private timer: unknown = null;
-  private attempt = 0;
+  private reopen: Reopener | null = null;
   private decoder = new SerialFrameDecoder('panel');
   private lastView: ScreenView | null = null;
   opens = 0;
@@ -72,8 +71,7 @@ export class SerialPanelInput extends InputEvents implements InputDriver {
 
   async stop(): Promise<void> {
     this.set('stopped');
-    if (this.timer !== null) this.o.clock.clearTimeout(this.timer);
-    this.timer = null;
+    this.reopen?.cancel();
     const p = this.port;
     this.port = null;
     if (p) {
@@ -121,7 +119,7 @@ export class SerialPanelInput extends InputEvents implements InputDriver {
         return done?.();
       }
       this.opens++;
-      this.attempt = 0;
+      this.reopener().opened();
       this.decoder.reset();
       port.on('data', (b) => this.onData(b));
       port.on('close', () => {
@@ -140,12 +138,14 @@ export class SerialPanelInput extends InputEvents implements InputDriver {
 
   private retry(why: string): void {
     if (this.st === 'stopped') return;
-    const wait = backoffMs(this.attempt++, this.o.reopenMinMs, this.o.reopenMaxMs, this.o.random);
     this.set('reconnecting', `HCP_INPUT_UNAVAILABLE: ${why}`.slice(0, 200));
-    this.timer = this.o.clock.setTimeout(() => {
-      this.timer = null;
-      this.tryOpen();
-    }, wait);
+    this.reopener().schedule(() => this.tryOpen());
+  }
+
+  // Built on first use: the constructor only assigns.
+  private reopener(): Reopener {
+    this.reopen ??= new Reopener({ clock: this.o.clock, random: this.o.random, minMs: this.o.reopenMinMs, maxMs: this.o.reopenMaxMs });
+    return this.reopen;
   }
 
   private onData(b: Buffer): void {
