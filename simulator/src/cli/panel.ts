@@ -140,6 +140,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     stdin.pause();
   }
   for (const t of timers) clearInterval(t);
+  // socat relays asynchronously and a pty gives no delivery acknowledgement: let the last bytes
+  // cross before the pair is torn down.
+  await new Promise((r) => setTimeout(r, 300));
   await panel.stop();
   return 0;
 }

@@ -72,6 +72,9 @@ export class SerialPanelFake {
   }
 
   private async connect(): Promise<void> {
+    // Links left by a socat that was just killed must not pass for the new pair below.
+    rmSync(this.panelPath, { force: true });
+    rmSync(this.devicePath, { force: true });
     const socat = spawn(this.o.socat ?? '/usr/bin/socat', [
       '-d', '-d',
       `pty,raw,echo=0,link=${this.panelPath}`,
