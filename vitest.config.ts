@@ -7,7 +7,8 @@ const project = (name: string) => ({
     name,
     root: `./${name}`,
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // A hang guard only: integration tests wait on conditions with their own deadlines.
+    testTimeout: 180_000,
     hookTimeout: 60_000,
   },
 });
