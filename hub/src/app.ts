@@ -21,6 +21,7 @@ import { mqttHookRoutes } from './routes/mqtt-hooks.js';
 import { ratingAuditRoutes } from './routes/ratings.js';
 import { ErrorBody } from './registry/schemas.js';
 import { dashboardPlugin } from './dashboard/plugin.js';
+import { caseRoutes } from './cases/routes.js';
 
 export interface AppOptions {
   readonly services: Services;
@@ -60,6 +61,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(eventRoutes, { services });
   await fastify.register(mqttHookRoutes, { services, hubUsername: opts.hubMqttUsername });
   await fastify.register(ratingAuditRoutes, { services });
+  await fastify.register(caseRoutes, { services });
   await fastify.register(dashboardPlugin, { services });
   for (const r of opts.extraRoutes ?? []) await fastify.register(r.plugin, r.opts as never);
 }

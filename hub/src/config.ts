@@ -31,6 +31,17 @@ export const HubConfigSchema = Type.Object(
     webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     loginRatePerMin: Type.Integer({ minimum: 1, default: 10 }),
     publicRatePerMin: Type.Integer({ minimum: 1, default: 60 }),
+    cases: Type.Object(
+      {
+        rectifyDays: Type.Integer({ minimum: 1, maximum: 60, default: 10, description: '差评 整改 deadline in working days from the case opening (Jiangxi 第十五条: 10)' }),
+        appealDays: Type.Integer({ minimum: 1, maximum: 30, default: 3, description: 'staff may appeal (申诉) within this many working days of the case opening' }),
+        reviewDays: Type.Integer({ minimum: 1, maximum: 30, default: 3, description: 'an appeal is reviewed (复核) within this many working days' }),
+        maxExtensions: Type.Integer({ minimum: 0, maximum: 10, default: 2, description: 'deadline extensions per case' }),
+        maxExtensionDays: Type.Integer({ minimum: 1, maximum: 60, default: 10, description: 'working days one extension may add' }),
+        checkEveryS: Type.Integer({ minimum: 1, default: 60, description: 'how often overdue cases and appeals are looked for' }),
+      },
+      { additionalProperties: false, default: {}, description: '差评 follow-up (docs/cases.md); defaults from the policy texts' },
+    ),
     province: Type.Optional(Type.Unknown({ description: 'forwarding profile (hub/src/forward/profile.ts validates it); forwarding runs only when present' })),
     logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')], { default: 'info' }),
   },

@@ -35,6 +35,8 @@ import { Sessions } from './sessions/sessions.js';
 import { Registry } from './registry/registry.js';
 import { Provisioning } from './registry/provisioning.js';
 import { Operators } from './auth/operators.js';
+import { Cases } from './cases/cases.js';
+import { WorkingCalendar } from './forward/calendar.js';
 import type { Services } from './services.js';
 import app from './app.js';
 import { HcpError } from '@hcp/protocol';
@@ -59,6 +61,8 @@ export interface HubDeps {
   readonly logger?: Logger;
   readonly env?: NodeJS.ProcessEnv;
   readonly extensions?: readonly HubExtension[];
+  /** Working-day calendar for 差评 deadlines. Default: the bundled China calendar (hub/data/calendar/cn.json). */
+  readonly calendar?: WorkingCalendar;
 }
 
 export interface HubAddresses {
@@ -84,6 +88,7 @@ export class Hub {
   private broker: EmbeddedBroker | undefined;
   private link!: HubLink;
   private webhook!: WebhookOutbox;
+  private cases: Cases | undefined;
   private addresses: HubAddresses | undefined;
   private readonly pendingHooks: IngestHook[] = [];
   private readonly pendingCorrectionListeners: CorrectionListener[] = [];
@@ -165,6 +170,13 @@ export class Hub {
     });
     this.ingest = new Ingest(keys, corrector, this.link, this.log.child({ part: 'ingest' }), this.metrics);
     this.ingest.onStored(sessions.onRating);
+    // every 差评 opens its case in the transaction that stores the rating
+    const cases = new Cases({
+      db: this.db, clock: this.clock, log: this.log.child({ part: 'cases' }), metrics: this.metrics, audit, bus, webhook: this.webhook,
+      calendar: this.deps.calendar ?? WorkingCalendar.china(), applicant: (id) => sessions.get(id)?.applicant, options: c.cases,
+    });
+    this.cases = cases;
+    this.ingest.onStored(cases.onRating);
     for (const h of this.pendingHooks.splice(0)) this.ingest.onStored(h);
     this.health.addPeriodic(sessions.expire);
     this.inbox.handle('ratings', this.ingest.handle);
@@ -192,7 +204,7 @@ export class Hub {
     await this.link.start();
 
     this.services = {
-      config: c, db: this.db, clock: this.clock, log: this.log, metrics: this.metrics, audit, operators, registry, provisioning, sessions, bus, alerts,
+      config: c, db: this.db, clock: this.clock, log: this.log, metrics: this.metrics, audit, operators, registry, provisioning, sessions, bus, alerts, cases,
       deviceAuth, deviceSettings, commands,
       mqttPublicUrl: () => c.publicMqttUrl ?? this.mqttUrl,
       ready: () => ({ db: this.db.open, mqtt: this.link.connected }),
@@ -203,6 +215,7 @@ export class Hub {
     const httpPort = await this.listenHttp();
     this.health.start();
     this.webhook.start();
+    cases.start();
     for (const e of this.deps.extensions ?? []) {
       await e.start?.();
       this.startedExtensions.push(e);
@@ -251,6 +264,7 @@ export class Hub {
     this.log.info('hub stopping');
     if (this.http) await this.http.close().catch((err: unknown) => this.log.warn({ err }, 'http close failed'));
     this.health?.stop();
+    this.cases?.stop();
     for (const e of this.startedExtensions.splice(0).reverse()) {
       await Promise.resolve(e.stop?.()).catch((err: unknown) => this.log.warn({ err, extension: e.name }, 'extension stop failed'));
     }

@@ -14,6 +14,7 @@ import type { Alerts } from './health/alerts.js';
 import type { DeviceAuth } from './broker/device-auth.js';
 import type { DeviceSettingsStore } from './health/device-settings.js';
 import type { CommandSender } from './broker/commands.js';
+import type { Cases } from './cases/cases.js';
 
 export interface Services {
   readonly config: HubConfig;
@@ -28,6 +29,8 @@ export interface Services {
   readonly sessions: Sessions;
   readonly bus: EventBus;
   readonly alerts: Alerts;
+  /** 差评 follow-up (hub/src/cases). */
+  readonly cases: Cases;
   readonly deviceAuth: DeviceAuth;
   readonly deviceSettings: DeviceSettingsStore;
   readonly commands: CommandSender;

@@ -71,6 +71,13 @@ export const ERRORS = {
   HCP_PROVINCE_UNAVAILABLE: { message: 'provincial system unreachable or failing', retryable: true, http: 503 },
   HCP_PROVINCE_BAD_ANSWER: { message: 'provincial system answered in an unknown form', retryable: true, http: 502 },
   HCP_PROVINCE_CONFIG: { message: 'provincial system refused the hub credentials or address; fix the province profile', retryable: true, http: 502 },
+  // 差评 follow-up (hub/src/cases, docs/cases.md)
+  HCP_CASE_STALE: { message: 'the case changed meanwhile; reload it and try again', retryable: false, http: 409 },
+  HCP_CASE_STATE: { message: 'the case state does not allow this action', retryable: false, http: 409 },
+  HCP_CASE_EXTENSION_LIMIT: { message: 'the case has been extended as often as allowed', retryable: false, http: 409 },
+  HCP_APPEAL_CLOSED: { message: 'the appeal window for this case has closed', retryable: false, http: 409 },
+  HCP_APPEAL_STATE: { message: 'the case already has an appeal, or has none pending to review', retryable: false, http: 409 },
+  HCP_REVIEW_SELF: { message: 'whoever filed an appeal may not review it', retryable: false, http: 403 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
