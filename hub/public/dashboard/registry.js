@@ -36,7 +36,7 @@ function render() {
   document.getElementById('hall-rows').replaceChildren(...halls.map((x) => h('tr', { 'data-hall': x.id },
     h('td', {}, x.id), h('td', {}, x.name), h('td', {}, x.address ?? ''), h('td', {}, editButton(hallForm, x)))));
   document.getElementById('window-rows').replaceChildren(...windows.map((x) => h('tr', { 'data-window': x.id },
-    h('td', {}, x.id), h('td', {}, x.name), h('td', {}, x.hallId), h('td', {}, x.staffId ? staffName.get(x.staffId) ?? x.staffId : '—'), h('td', {}, x.deviceId ?? '—'),
+    h('td', {}, x.id), h('td', {}, x.name), h('td', {}, x.hallId), h('td', {}, x.department ?? '—'), h('td', {}, x.staffId ? staffName.get(x.staffId) ?? x.staffId : '—'), h('td', {}, x.deviceId ?? '—'),
     h('td', {}, editButton(windowForm, x)))));
   document.getElementById('staff-rows').replaceChildren(...staff.map((x) => h('tr', { 'data-staff': x.id },
     h('td', {}, x.hasPhoto ? h('img', { class: 'photo', alt: x.name, src: `/api/staff/${encodeURIComponent(x.id)}/photo?v=${photoVersion}` }) : '—'),
@@ -90,7 +90,7 @@ export const registryView = {
       return edit ? b : { id: text(f, 'id'), ...b };
     });
     wire('window-form', '/api/windows', (f, edit) => {
-      const b = { name: text(f, 'name'), staffId: text(f, 'staffId') || null };
+      const b = { name: text(f, 'name'), staffId: text(f, 'staffId') || null, department: text(f, 'department') || null };
       return edit ? b : { id: text(f, 'id'), hallId: text(f, 'hallId'), ...b };
     });
     wire('staff-form', '/api/staff', (f, edit) => {

@@ -79,7 +79,7 @@ export class Registry {
   }
 
   // windows
-  private readonly windowSql = `SELECT w.id, w.hall_id AS hallId, w.name, w.staff_id AS staffId, w.created_at AS createdAt, w.updated_at AS updatedAt,
+  private readonly windowSql = `SELECT w.id, w.hall_id AS hallId, w.name, w.staff_id AS staffId, w.department, w.created_at AS createdAt, w.updated_at AS updatedAt,
     (SELECT d.id FROM devices d WHERE d.window_id = w.id AND d.state = 'active' ORDER BY d.created_at DESC LIMIT 1) AS deviceId FROM windows w`;
 
   listWindows(hallId?: string): Window[] {
@@ -93,7 +93,8 @@ export class Registry {
   createWindow(w: S.WindowIn, actor: string): Window {
     const at = this.at();
     this.tx(() => {
-      this.db.prepare('INSERT INTO windows (id, hall_id, name, staff_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(w.id, w.hallId, w.name, w.staffId ?? null, at, at);
+      this.db.prepare('INSERT INTO windows (id, hall_id, name, staff_id, department, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(w.id, w.hallId, w.name, w.staffId ?? null, w.department ?? null, at, at);
       this.audit.record(actor, 'window.create', w.id, w);
     });
     return this.getWindow(w.id)!;
@@ -101,8 +102,9 @@ export class Registry {
 
   updateWindow(id: string, p: Static<typeof S.WindowPatch>, actor: string): Window {
     this.tx(() => {
-      const r = this.db.prepare('UPDATE windows SET name = COALESCE(?, name), staff_id = CASE WHEN ? THEN ? ELSE staff_id END, updated_at = ? WHERE id = ?')
-        .run(p.name ?? null, p.staffId !== undefined ? 1 : 0, p.staffId ?? null, this.at(), id);
+      const r = this.db.prepare(`UPDATE windows SET name = COALESCE(?, name), staff_id = CASE WHEN ? THEN ? ELSE staff_id END,
+          department = CASE WHEN ? THEN ? ELSE department END, updated_at = ? WHERE id = ?`)
+        .run(p.name ?? null, p.staffId !== undefined ? 1 : 0, p.staffId ?? null, p.department !== undefined ? 1 : 0, p.department ?? null, this.at(), id);
       if (r.changes === 0) throw new HcpError('HCP_NOT_FOUND', { windowId: id });
       this.audit.record(actor, 'window.update', id, p);
     });

@@ -12,6 +12,8 @@ export const ErrorBody = Type.Object(
 );
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
+/** 部门 / 入驻单位 a window belongs to (statistics per department, docs/statistics.md). */
+const Department = Type.String({ minLength: 1, maxLength: 100 });
 export const StaffId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' });
 
 export const HallIn = Type.Object({ id: HallId, name: Name, address: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
@@ -19,15 +21,19 @@ export const HallPatch = Type.Object({ name: Type.Optional(Name), address: Type.
 export const Hall = Type.Object({ id: Type.String(), name: Type.String(), address: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), updatedAt: Type.String() });
 
 export const WindowIn = Type.Object(
-  { id: WindowId, hallId: HallId, name: Name, staffId: Type.Optional(Type.Union([StaffId, Type.Null()])) },
+  {
+    id: WindowId, hallId: HallId, name: Name, staffId: Type.Optional(Type.Union([StaffId, Type.Null()])),
+    department: Type.Optional(Type.Union([Department, Type.Null()])),
+  },
   { additionalProperties: false },
 );
 export const WindowPatch = Type.Object(
-  { name: Type.Optional(Name), staffId: Type.Optional(Type.Union([StaffId, Type.Null()])) },
+  { name: Type.Optional(Name), staffId: Type.Optional(Type.Union([StaffId, Type.Null()])), department: Type.Optional(Type.Union([Department, Type.Null()])) },
   { additionalProperties: false, minProperties: 1 },
 );
 export const Window = Type.Object({
   id: Type.String(), hallId: Type.String(), name: Type.String(), staffId: Type.Union([Type.String(), Type.Null()]),
+  department: Type.Union([Type.String(), Type.Null()]),
   deviceId: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), updatedAt: Type.String(),
 });
 
