@@ -22,6 +22,40 @@ export const HubConfigSchema = Type.Object(
     publicMqttUrl: Type.Optional(Type.String({ pattern: '^mqtts?://', description: 'broker URL handed to devices' })),
     claimCodeTtlS: Type.Integer({ minimum: 60, default: 86_400 }),
     sessionTtlS: Type.Integer({ minimum: 10, default: 600, description: 'a pushed session times out after this' }),
+    mobile: Type.Object(
+      {
+        followUpWorkingDays: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'a follow-up (追加) rating is accepted until this many working days after the service (Jiangxi 管理办法 第六条: 接受服务后5个工作日内); 0 turns follow-ups off' }),
+        ratePerMin: Type.Integer({ minimum: 1, default: 30, description: 'phone page and rating requests per client address and minute' }),
+        aspects: Type.Array(
+          Type.Object({ code: Type.String({ pattern: '^[A-Za-z0-9_-]{1,16}$' }), name: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
+          {
+            maxItems: 8,
+            default: [{ code: 'attitude', name: '服务态度' }, { code: 'efficiency', name: '服务效率' }, { code: 'notice', name: '一次告知' }, { code: 'skill', name: '业务熟练度' }],
+            description: 'optional sub-scores (subScores) the phone page offers; the hall devices in the policy texts use these four',
+          },
+        ),
+      },
+      { additionalProperties: false, default: {}, description: 'phone rating page behind the device QR code (docs/mobile-rating.md)' },
+    ),
+    misuse: Type.Object(
+      {
+        topBurstCount: Type.Integer({ minimum: 2, default: 5, description: 'this many 非常满意 ratings at one window …' }),
+        topBurstWithinS: Type.Integer({ minimum: 1, default: 60, description: '… within this many seconds are flagged top-burst' }),
+        fastAfterOpenS: Type.Number({ minimum: 0, default: 2, description: 'a session rating given sooner than this after the session opened is flagged fast-after-open (0 = off)' }),
+        staffKeyBurstCount: Type.Integer({ minimum: 2, default: 3, description: 'this many staff-key ratings at one device …' }),
+        staffKeyBurstWithinS: Type.Integer({ minimum: 1, default: 120, description: '… within this many seconds are flagged staff-key-burst' }),
+        openingHours: Type.Object(
+          {
+            open: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '08:30', description: 'China time' }),
+            close: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '17:30', description: 'China time' }),
+            days: Type.Union([Type.Literal('working-days'), Type.Literal('every-day')], { default: 'working-days', description: 'working-days follows the calendar (holidays off, 调休 days on)' }),
+            graceMin: Type.Integer({ minimum: 0, maximum: 240, default: 30, description: 'ratings this close to opening hours are not flagged (citizens served at closing time rate a little later)' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {}, description: 'misuse flag rules (docs/misuse.md)' },
+    ),
     inactivityTimeoutS: Type.Integer({ minimum: 5, default: 600, description: 'no message for this long → offline' }),
     healthCheckS: Type.Integer({ minimum: 1, default: 60 }),
     offlineAlertMin: Type.Number({ minimum: 0, default: 10 }),

@@ -35,6 +35,8 @@ import { Sessions } from './sessions/sessions.js';
 import { Registry } from './registry/registry.js';
 import { Provisioning } from './registry/provisioning.js';
 import { Operators } from './auth/operators.js';
+import { MobileExtension } from './mobile/extension.js';
+import { MisuseExtension } from './misuse/extension.js';
 import { Cases } from './cases/cases.js';
 import { WorkingCalendar } from './forward/calendar.js';
 import type { Services } from './services.js';
@@ -96,7 +98,11 @@ export class Hub {
   private readonly httpPlugins: { plugin: FastifyPluginAsync<never>; opts: unknown }[] = [];
   private startedExtensions: HubExtension[] = [];
 
+  /** Parts of the hub core built on the extension API (attached before the process's own extensions). */
+  readonly builtIn: { readonly mobile: MobileExtension; readonly misuse: MisuseExtension };
+
   constructor(readonly config: HubConfig, private readonly deps: HubDeps = {}) {
+    this.builtIn = { mobile: new MobileExtension(deps.calendar), misuse: new MisuseExtension(deps.calendar) };
     this.clock = deps.clock ?? systemClock;
     this.log = deps.logger ?? pino({ level: config.logLevel, base: { svc: 'hcp-hub' } });
   }
@@ -209,14 +215,14 @@ export class Hub {
       mqttPublicUrl: () => c.publicMqttUrl ?? this.mqttUrl,
       ready: () => ({ db: this.db.open, mqtt: this.link.connected }),
     };
-    for (const e of this.deps.extensions ?? []) await e.attach(this);
+    for (const e of this.allExtensions()) await e.attach(this);
     this.http = this.buildHttp();
     await this.http.ready();
     const httpPort = await this.listenHttp();
     this.health.start();
     this.webhook.start();
     cases.start();
-    for (const e of this.deps.extensions ?? []) {
+    for (const e of this.allExtensions()) {
       await e.start?.();
       this.startedExtensions.push(e);
     }
@@ -229,6 +235,10 @@ export class Hub {
     // the machine-readable line `npm start` and tests parse
     this.log.info({ event: 'hub.listening', ...this.addresses, dataDir: c.dataDir, hallId: c.hallId }, 'hub listening');
     return this.addresses;
+  }
+
+  private allExtensions(): HubExtension[] {
+    return [this.builtIn.mobile, this.builtIn.misuse, ...(this.deps.extensions ?? [])];
   }
 
   private async listenHttp(): Promise<number> {
@@ -250,6 +260,8 @@ export class Hub {
   buildHttp(): FastifyInstance {
     const f = Fastify({
       loggerInstance: this.log.child({ part: 'http' }), bodyLimit: 1024 * 1024, trustProxy: false,
+      // rate-link tokens (/m/r/<token>, sessions/rate-link.ts) are ~130 characters; fastify's default is 100
+      maxParamLength: 512,
       // Errors fastify answers before routing (bad %-escapes, bad content-type headers) get catalog codes too.
       frameworkErrors: (err, _req, reply) => {
         const a = toAnswer(err);

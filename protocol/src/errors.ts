@@ -64,6 +64,12 @@ export const ERRORS = {
   HCP_WINDOW_NO_DEVICE: { message: 'window has no active device', retryable: true, http: 409 },
   HCP_RATING_DUPLICATE: { message: 'rating already stored (acknowledged again)', retryable: false, http: 200 },
   HCP_RATING_REJECTED: { message: 'rating rejected by the hub', retryable: false, http: 400 },
+  // mobile rating page (QR link) and personal data
+  HCP_RATE_LINK_INVALID: { message: 'rating link is malformed or its signature does not verify', retryable: false, http: 404 },
+  HCP_RATE_LINK_EXPIRED: { message: 'rating link has expired', retryable: false, http: 410 },
+  HCP_SESSION_CANCELLED: { message: 'this session was cancelled and cannot be rated', retryable: false, http: 409 },
+  HCP_FOLLOWUP_NOT_ALLOWED: { message: 'a follow-up (追加) rating is not possible now: no first rating yet, already given, or its window closed', retryable: false, http: 409 },
+  HCP_NO_APPLICANT: { message: 'this session holds no applicant data', retryable: false, http: 404 },
   HCP_INTERNAL: { message: 'internal error', retryable: true, http: 500 },
   HCP_UNAVAILABLE: { message: 'service temporarily unavailable', retryable: true, http: 503 },
   // forwarding to the provincial system

@@ -127,24 +127,43 @@ export class Ingest {
         if (!flags.includes('clock-corrected')) flags.push('clock-corrected');
       }
     }
-    this.insert ??= ctx.tx.prepare(`INSERT INTO ratings
+    if (this.store(ctx.tx, r, flags, corrected, nowIso, ctx.after) === 'duplicate') {
+      this.results({ result: 'duplicate' });
+      return { id: r.id, result: 'duplicate' };
+    }
+    // a trusted rating teaches the offset of its boot; earlier untrusted ratings of that boot get corrected
+    if (r.clock.trusted) this.corrector.learn(r.deviceId, r.clock.bootId, Date.parse(r.givenAt) - r.clock.monoMs, nowIso);
+    this.results({ result: 'stored' });
+    return { id: r.id, result: 'stored' };
+  }
+
+  /**
+   * Stores a rating the hub received itself rather than from a device over MQTT (the mobile page,
+   * origin 'mobile', signed with the hub's own key: hub/src/mobile) INSIDE the caller's transaction,
+   * through the same insert and the same hooks as a device rating, so forwarding, cases and misuse
+   * flags see it exactly like any other. The caller has validated it; there is no ack.
+   * 'duplicate' (nothing written, no hook run) when the id is stored already.
+   */
+  storeLocal(tx: Db, r: Rating, nowMs: number, after: (fn: () => void | Promise<unknown>) => void): 'stored' | 'duplicate' {
+    const result = this.store(tx, r, [...r.flags], null, new Date(nowMs).toISOString(), after);
+    this.results({ result });
+    return result;
+  }
+
+  /** Insert once by id, then the hooks in the same transaction. */
+  private store(tx: Db, r: Rating, flags: RatingFlag[], corrected: string | null, nowIso: string, after: (fn: () => void | Promise<unknown>) => void): 'stored' | 'duplicate' {
+    this.insert ??= tx.prepare(`INSERT INTO ratings
       (id, hall_id, device_id, window_id, session_id, level, given_at, corrected_given_at, clock_trusted, boot_id, mono_ms, flags, seq, received_at, body)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     try {
       this.insert.run(r.id, r.hallId, r.deviceId, r.windowId, r.sessionId, r.level, r.givenAt, corrected, r.clock.trusted ? 1 : 0,
         r.clock.bootId, r.clock.monoMs, JSON.stringify(flags), r.seq, nowIso, JSON.stringify(r));
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        this.results({ result: 'duplicate' });
-        return { id: r.id, result: 'duplicate' };
-      }
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'duplicate';
       throw err;
     }
     const stored: StoredRating = { rating: r, receivedAt: nowIso, givenAt: corrected ?? r.givenAt, flags };
-    for (const h of this.hooks) h(ctx.tx, stored, ctx.after);
-    // a trusted rating teaches the offset of its boot; earlier untrusted ratings of that boot get corrected
-    if (r.clock.trusted) this.corrector.learn(r.deviceId, r.clock.bootId, Date.parse(r.givenAt) - r.clock.monoMs, nowIso);
-    this.results({ result: 'stored' });
-    return { id: r.id, result: 'stored' };
+    for (const h of this.hooks) h(tx, stored, after);
+    return 'stored';
   }
 }

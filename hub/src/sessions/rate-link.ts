@@ -1,7 +1,7 @@
 /**
  * Signed, expiring links for rating later on a phone: `/m/r/<payload>.<sig>`, payload the base64url
- * JSON `{ s: sessionId, e: expiresMs }`, sig HMAC-SHA256 with the hub's link key. The mobile page
- * itself is later work; the link format and its check live here.
+ * JSON `{ s: sessionId, e: expiresMs }`, sig HMAC-SHA256 with the hub's link key. The link format
+ * and its check live here; the phone page is hub/src/mobile.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -24,4 +24,18 @@ export function verifyRateToken(token: string, key: string, nowMs: number): { se
   } catch {
     return null;
   }
+}
+
+/**
+ * Like verifyRateToken, but says why a token is refused: `invalid` (malformed or the signature does
+ * not verify: nothing in it may be trusted) or `expired` (genuine, past its time), so the phone page
+ * can tell the citizen which.
+ */
+export function inspectRateToken(token: string, key: string, nowMs: number):
+  | { readonly kind: 'ok'; readonly sessionId: string; readonly expiresMs: number }
+  | { readonly kind: 'expired'; readonly sessionId: string; readonly expiresMs: number }
+  | { readonly kind: 'invalid' } {
+  const ok = verifyRateToken(token, key, Number.NEGATIVE_INFINITY);
+  if (!ok) return { kind: 'invalid' };
+  return { kind: ok.expiresMs < nowMs ? 'expired' : 'ok', sessionId: ok.sessionId, expiresMs: ok.expiresMs };
 }

@@ -1,0 +1,283 @@
+/**
+ * Misuse flags (刷好评 / 干扰评价 detection; docs/misuse.md). Computed at ingest by an ingest hook
+ * (and again for time rules when a device clock gets corrected), stored in `misuse_flags`, shown on
+ * the dashboard, acknowledged by an operator (audited). A flag never drops, changes or hides a
+ * rating: statistics ignore flags; only a reviewer's exclusion (hub/src/cases) removes a rating
+ * from results. The hook runs in its own savepoint and swallows its own errors, so a broken rule
+ * can never cost a rating.
+ *
+ * Rules (thresholds in config `misuse`):
+ * - top-burst        ≥ N 非常满意 first ratings at one window within M s (one window serves one
+ *                    citizen at a time; N services in M s is not possible at a counter)
+ * - off-hours        a rating given outside the hall's opening hours (calendar working days, with a
+ *                    grace period); phone and default ratings are exempt (they are made later by design)
+ * - walk-up          a rating without any session (device accepted it by configuration, flag 'walk-up')
+ * - fast-after-open  a session rating given sooner after the session opened than a person can read
+ *                    the staff card and press (the staff member pressing for the citizen)
+ * - staff-key-burst  ≥ N ratings of staff-started sessions (staff key) at one device within M s
+ *                    (staff starting and finishing ratings back to back, no citizen in between)
+ * Time rules use the rating's effective time; ratings whose device clock is untrusted and not yet
+ * corrected are judged when the correction arrives.
+ */
+import type { Logger } from 'pino';
+import { HcpError, type Rating, type RatingFlag } from '@hcp/protocol';
+import type { Db } from '../db/db.js';
+import type { Clock } from '../clock.js';
+import type { Metrics } from '../metrics.js';
+import type { AuditLog } from '../audit.js';
+import type { EventBus } from '../events/bus.js';
+import { chinaDate, type WorkingCalendar } from '../forward/calendar.js';
+
+export const RULES = ['top-burst', 'off-hours', 'walk-up', 'fast-after-open', 'staff-key-burst'] as const;
+export type Rule = (typeof RULES)[number];
+
+export interface MisuseOptions {
+  readonly topBurstCount: number;
+  readonly topBurstWithinS: number;
+  readonly fastAfterOpenS: number;
+  readonly staffKeyBurstCount: number;
+  readonly staffKeyBurstWithinS: number;
+  readonly openingHours: { readonly open: string; readonly close: string; readonly days: 'working-days' | 'every-day'; readonly graceMin: number };
+}
+
+export interface MisuseDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly audit: AuditLog;
+  readonly bus: EventBus;
+  readonly calendar: WorkingCalendar;
+}
+
+/** What the rules look at, from a stored rating. */
+export interface RatingFacts {
+  readonly id: string;
+  readonly hallId: string;
+  readonly windowId: string;
+  readonly deviceId: string;
+  readonly staffId: string | null;
+  readonly sessionId: string | null;
+  readonly level: number;
+  readonly origin: Rating['origin'];
+  readonly assessNumber: number;
+  readonly flags: readonly RatingFlag[];
+  /** Effective time, or null while the device clock is untrusted and uncorrected. */
+  readonly atMs: number | null;
+  /** Effective time as stored (the device's own while uncorrected). */
+  readonly givenAt: string;
+}
+
+export interface MisuseFlag {
+  readonly id: number;
+  readonly rule: Rule;
+  readonly ratingId: string;
+  readonly windowId: string;
+  readonly windowName: string | null;
+  readonly deviceId: string;
+  readonly staffId: string | null;
+  readonly staffName: string | null;
+  readonly level: number;
+  readonly origin: string;
+  readonly givenAt: string;
+  readonly detectedAt: string;
+  readonly detail: Record<string, unknown>;
+  readonly state: 'open' | 'acknowledged';
+  readonly ackBy: string | null;
+  readonly ackAt: string | null;
+  readonly ackNote: string | null;
+}
+
+interface FlagRow {
+  id: number; rule: Rule; rating_id: string; window_id: string; window_name: string | null; device_id: string; staff_id: string | null;
+  staff_name: string | null; level: number; origin: string; given_at: string; detected_at: string; detail: string | null;
+  state: 'open' | 'acknowledged'; ack_by: string | null; ack_at: string | null; ack_note: string | null;
+}
+
+const DAY_MS = 86_400_000;
+const CN_MS = 8 * 3_600_000;
+const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const chinaClock = (ms: number): string => new Date(ms + CN_MS).toISOString().slice(0, 16).replace('T', ' ');
+
+/** Facts from a rating as the ingest hook sees it. */
+export function factsOf(r: Rating, givenAt: string, flags: readonly RatingFlag[]): RatingFacts {
+  const known = r.clock.trusted || flags.includes('clock-corrected');
+  return {
+    id: r.id, hallId: r.hallId, windowId: r.windowId, deviceId: r.deviceId, staffId: r.staffId, sessionId: r.sessionId,
+    level: r.level, origin: r.origin, assessNumber: r.assessNumber, flags, atMs: known ? Date.parse(givenAt) : null, givenAt,
+  };
+}
+
+/**
+ * Groups of ≥ count marks spanning ≤ withinMs that contain `at` (marks sorted ascending). Returns
+ * the union of their members: every rating in such a burst is flagged, not only the one that
+ * completed it.
+ */
+export function burstMembers<T extends { atMs: number }>(marks: readonly T[], atMs: number, count: number, withinMs: number): T[] {
+  const out = new Set<T>();
+  let j = 0;
+  for (let i = 0; i < marks.length; i++) {
+    if (j < i) j = i;
+    while (j + 1 < marks.length && marks[j + 1]!.atMs - marks[i]!.atMs <= withinMs) j++;
+    if (j - i + 1 >= count && marks[i]!.atMs <= atMs && atMs <= marks[j]!.atMs) for (let k = i; k <= j; k++) out.add(marks[k]!);
+  }
+  return [...out];
+}
+
+export class MisuseFlags {
+  private readonly flagged: (labels?: Record<string, string>, by?: number) => void;
+  private readonly failures: (labels?: Record<string, string>, by?: number) => void;
+
+  constructor(private readonly d: MisuseDeps, private readonly o: MisuseOptions) {
+    this.flagged = d.metrics.counter('hcp_hub_misuse_flags_total', 'misuse flags raised by rule');
+    this.failures = d.metrics.counter('hcp_hub_misuse_errors_total', 'misuse rule evaluations that failed (the rating was stored all the same)');
+    d.metrics.gauge('hcp_hub_misuse_flags_open', 'misuse flags not yet acknowledged, by rule', () =>
+      (d.db.prepare("SELECT rule, COUNT(*) AS n FROM misuse_flags WHERE state = 'open' GROUP BY rule").all() as { rule: string; n: number }[])
+        .map((r) => ({ labels: { rule: r.rule }, value: r.n })));
+  }
+
+  /** Ingest hook (hub.onRatingStored). */
+  readonly hook = (tx: Db, stored: { rating: Rating; givenAt: string; flags: readonly RatingFlag[] }, after: (fn: () => void) => void): void => {
+    this.guarded(tx, after, () => this.evaluate(tx, factsOf(stored.rating, stored.givenAt, stored.flags)));
+  };
+
+  /** Clock-correction listener (hub.onRatingsCorrected): the time rules, now that the time is known. */
+  readonly onCorrected = (tx: Db, c: { ratingIds: readonly string[] }): void => {
+    this.guarded(tx, () => undefined, () => {
+      const raised: Rule[] = [];
+      for (const id of c.ratingIds) {
+        const f = this.facts(tx, id);
+        if (!f) continue;
+        if (f.atMs !== null) tx.prepare('UPDATE misuse_flags SET given_at = ? WHERE rating_id = ?').run(new Date(f.atMs).toISOString(), id);
+        raised.push(...this.evaluate(tx, f));
+      }
+      return raised;
+    });
+  };
+
+  private guarded(tx: Db, after: (fn: () => void) => void, run: () => Rule[]): void {
+    try {
+      // a savepoint: a failing rule undoes only its own writes, never the rating
+      const raised = tx.transaction(run)();
+      if (raised.length) {
+        for (const rule of raised) this.flagged({ rule });
+        after(() => {
+          this.d.bus.emit('misuse.flagged', new Date(this.d.clock.now()).toISOString(), { rules: [...new Set(raised)], count: raised.length });
+        });
+      }
+    } catch (err) {
+      this.failures();
+      this.d.log.error({ err }, 'misuse rules failed; the rating is stored unflagged');
+    }
+  }
+
+  /** Facts of a stored rating (for flags raised on earlier burst members, and corrections). */
+  facts(tx: Db, ratingId: string): RatingFacts | null {
+    const r = tx.prepare('SELECT body, flags, given_at AS givenAt, corrected_given_at AS corrected FROM ratings WHERE id = ?').get(ratingId) as
+      | { body: string; flags: string; givenAt: string; corrected: string | null } | undefined;
+    if (!r) return null;
+    const rating = JSON.parse(r.body) as Rating;
+    return factsOf(rating, r.corrected ?? r.givenAt, JSON.parse(r.flags) as RatingFlag[]);
+  }
+
+  /** Runs every rule on one rating; returns the rules that raised a new flag. */
+  evaluate(tx: Db, f: RatingFacts): Rule[] {
+    const now = this.d.clock.now();
+    const raised: Rule[] = [];
+    const flag = (rule: Rule, target: RatingFacts, detail: Record<string, unknown>): void => {
+      const added = tx.prepare(`INSERT INTO misuse_flags (rule, rating_id, hall_id, window_id, device_id, staff_id, level, origin, given_at, detected_at, detail)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rule, rating_id) DO NOTHING`).run(
+        rule, target.id, target.hallId, target.windowId, target.deviceId, target.staffId, target.level, target.origin,
+        target.atMs === null ? target.givenAt : new Date(target.atMs).toISOString(), new Date(now).toISOString(), JSON.stringify(detail)).changes;
+      if (added) raised.push(rule);
+    };
+
+    if (f.origin === 'walk-up' || f.flags.includes('walk-up')) flag('walk-up', f, {});
+    if (f.atMs === null) return raised;
+    const at = f.atMs;
+
+    // off-hours: phone (QR) ratings are given after the visit by design, default ratings by the hub
+    if (f.origin !== 'mobile' && f.origin !== 'default') {
+      const h = this.o.openingHours;
+      const date = chinaDate(at);
+      const minute = Math.floor(((at + CN_MS) % DAY_MS) / 60_000);
+      const openDay = h.days === 'every-day' || this.d.calendar.isWorkingDay(date);
+      const from = minutesOf(h.open) - h.graceMin;
+      const to = minutesOf(h.close) + h.graceMin;
+      const reason = !openDay ? 'closed-day' : minute < from ? 'before-open' : minute > to ? 'after-close' : null;
+      if (reason) flag('off-hours', f, { reason, localTime: chinaClock(at), hours: `${h.open}-${h.close}`, days: h.days, graceMin: h.graceMin });
+    }
+
+    // fast-after-open: the session's open time is the hub's clock, the rating's the device's (trusted)
+    if (f.origin === 'session' && f.sessionId && this.o.fastAfterOpenS > 0) {
+      const s = tx.prepare('SELECT opened_at AS openedAt FROM sessions WHERE id = ?').get(f.sessionId) as { openedAt: string } | undefined;
+      if (s) {
+        const ms = at - Date.parse(s.openedAt);
+        if (ms < this.o.fastAfterOpenS * 1000) flag('fast-after-open', f, { secondsAfterOpen: Math.round(ms / 100) / 10, thresholdS: this.o.fastAfterOpenS });
+      }
+    }
+
+    const burst = (kind: 'top' | 'staff-key', scope: string, rule: Rule, count: number, withinS: number): void => {
+      tx.prepare('INSERT INTO misuse_marks (rating_id, kind, scope, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, rating_id) DO UPDATE SET at_ms = excluded.at_ms')
+        .run(f.id, kind, scope, at);
+      const w = withinS * 1000;
+      const marks = (tx.prepare('SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms, rating_id')
+        .all(kind, scope, at - w, at + w) as { id: string; atMs: number }[]);
+      const members = burstMembers(marks, at, count, w);
+      if (members.length === 0) return;
+      const detail = {
+        count: members.length, threshold: count, withinS, from: new Date(members[0]!.atMs).toISOString(), to: new Date(members[members.length - 1]!.atMs).toISOString(),
+        ratingIds: members.slice(0, 20).map((m) => m.id),
+      };
+      for (const m of members) {
+        const target = m.id === f.id ? f : this.facts(tx, m.id);
+        if (target) flag(rule, target, detail);
+      }
+    };
+    if (f.level === 5 && f.assessNumber === 1 && f.origin !== 'default') burst('top', f.windowId, 'top-burst', this.o.topBurstCount, this.o.topBurstWithinS);
+    if (f.origin === 'staff-key') burst('staff-key', f.deviceId, 'staff-key-burst', this.o.staffKeyBurstCount, this.o.staffKeyBurstWithinS);
+    return raised;
+  }
+
+  list(q: { state?: 'open' | 'acknowledged'; rule?: Rule; windowId?: string; limit: number; before?: number }): { items: MisuseFlag[]; open: Record<string, number> } {
+    const rows = this.d.db.prepare(`SELECT f.*, w.name AS window_name, st.name AS staff_name FROM misuse_flags f
+        LEFT JOIN windows w ON w.id = f.window_id LEFT JOIN staff st ON st.id = f.staff_id
+      WHERE (?1 IS NULL OR f.state = ?1) AND (?2 IS NULL OR f.rule = ?2) AND (?3 IS NULL OR f.window_id = ?3) AND f.id < ?4
+      ORDER BY f.id DESC LIMIT ?5`).all(q.state ?? null, q.rule ?? null, q.windowId ?? null, q.before ?? Number.MAX_SAFE_INTEGER, q.limit) as FlagRow[];
+    const open: Record<string, number> = Object.fromEntries(RULES.map((r) => [r, 0]));
+    for (const r of this.d.db.prepare("SELECT rule, COUNT(*) AS n FROM misuse_flags WHERE state = 'open' GROUP BY rule").all() as { rule: string; n: number }[]) open[r.rule] = r.n;
+    return { items: rows.map(view), open };
+  }
+
+  get(id: number): MisuseFlag | null {
+    const r = this.d.db.prepare(`SELECT f.*, w.name AS window_name, st.name AS staff_name FROM misuse_flags f
+      LEFT JOIN windows w ON w.id = f.window_id LEFT JOIN staff st ON st.id = f.staff_id WHERE f.id = ?`).get(id) as FlagRow | undefined;
+    return r ? view(r) : null;
+  }
+
+  /**
+   * An operator has looked at these flags (note: what was found). All or nothing: HCP_NOT_FOUND for
+   * an unknown id, HCP_CONFLICT for one acknowledged before. One audit entry per flag.
+   */
+  acknowledge(ids: readonly number[], actor: string, note: string): MisuseFlag[] {
+    const at = new Date(this.d.clock.now()).toISOString();
+    this.d.db.transaction(() => {
+      for (const id of ids) {
+        const f = this.d.db.prepare('SELECT rule, rating_id AS ratingId, state FROM misuse_flags WHERE id = ?').get(id) as { rule: string; ratingId: string; state: string } | undefined;
+        if (!f) throw new HcpError('HCP_NOT_FOUND', { flagId: id });
+        if (f.state !== 'open') throw new HcpError('HCP_CONFLICT', { flagId: id, state: f.state }, { message: `flag ${id} is already acknowledged` });
+        this.d.db.prepare("UPDATE misuse_flags SET state = 'acknowledged', ack_by = ?, ack_at = ?, ack_note = ? WHERE id = ?").run(actor, at, note, id);
+        this.d.audit.record(actor, 'misuse.acknowledge', `misuse:${id}`, { rule: f.rule, ratingId: f.ratingId, note });
+      }
+    })();
+    return ids.map((id) => this.get(id)!);
+  }
+}
+
+function view(r: FlagRow): MisuseFlag {
+  return {
+    id: r.id, rule: r.rule, ratingId: r.rating_id, windowId: r.window_id, windowName: r.window_name, deviceId: r.device_id, staffId: r.staff_id,
+    staffName: r.staff_name, level: r.level, origin: r.origin, givenAt: r.given_at, detectedAt: r.detected_at,
+    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {}, state: r.state, ackBy: r.ack_by, ackAt: r.ack_at, ackNote: r.ack_note,
+  };
+}
