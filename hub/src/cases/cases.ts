@@ -403,10 +403,13 @@ export class Cases {
   }
 
   private runAfter(fns: readonly (() => void | Promise<unknown>)[]): void {
+    // synchronously, as the inbox does, so an event is on the bus when the call returns
     for (const fn of fns) {
-      void Promise.resolve()
-        .then(fn)
-        .catch((err: unknown) => this.d.log.warn({ err }, 'cases: after-commit work failed'));
+      try {
+        void Promise.resolve(fn()).catch((err: unknown) => this.d.log.warn({ err }, 'cases: after-commit work failed'));
+      } catch (err) {
+        this.d.log.warn({ err }, 'cases: after-commit work failed');
+      }
     }
   }
 
