@@ -22,6 +22,7 @@ import { ratingAuditRoutes } from './routes/ratings.js';
 import { ErrorBody } from './registry/schemas.js';
 import { dashboardPlugin } from './dashboard/plugin.js';
 import { caseRoutes } from './cases/routes.js';
+import { statsRoutes } from './stats/routes.js';
 
 export interface AppOptions {
   readonly services: Services;
@@ -62,6 +63,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(mqttHookRoutes, { services, hubUsername: opts.hubMqttUsername });
   await fastify.register(ratingAuditRoutes, { services });
   await fastify.register(caseRoutes, { services });
+  await fastify.register(statsRoutes, { services });
   await fastify.register(dashboardPlugin, { services });
   for (const r of opts.extraRoutes ?? []) await fastify.register(r.plugin, r.opts as never);
 }

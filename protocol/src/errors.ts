@@ -77,6 +77,8 @@ export const ERRORS = {
   HCP_PROVINCE_UNAVAILABLE: { message: 'provincial system unreachable or failing', retryable: true, http: 503 },
   HCP_PROVINCE_BAD_ANSWER: { message: 'provincial system answered in an unknown form', retryable: true, http: 502 },
   HCP_PROVINCE_CONFIG: { message: 'provincial system refused the hub credentials or address; fix the province profile', retryable: true, http: 502 },
+  // statistics and reports
+  HCP_REPORT_FONT_MISSING: { message: 'no Chinese (CJK) font for the PDF report: install fonts-noto-cjk or set HCP_REPORT_FONT', retryable: false, http: 503 },
   // 差评 follow-up (hub/src/cases, docs/cases.md)
   HCP_CASE_STALE: { message: 'the case changed meanwhile; reload it and try again', retryable: false, http: 409 },
   HCP_CASE_STATE: { message: 'the case state does not allow this action', retryable: false, http: 409 },

@@ -21,8 +21,10 @@ const norm = (expr: string): string => `strftime('%Y-%m-%dT%H:%M:%fZ', ${expr})`
 export const RATING_AT = norm('CASE WHEN r.corrected_given_at IS NOT NULL THEN r.corrected_given_at WHEN r.clock_trusted = 1 THEN r.given_at ELSE r.received_at END');
 /** A session's service time; identical to index sessions_stat_at (migration 211). */
 export const SESSION_AT = norm('COALESCE(s.served_at, s.opened_at)');
-/** A default rating's time: when the hub made it (its givenAt). */
+/** A default rating's time: when the hub made it (its givenAt). Index forward_payloads_default_at (migration 212). */
 export const DEFAULT_AT = norm("json_extract(p.source, '$.givenAt')");
+/** The partial index's condition, repeated so SQLite may use it. */
+export const DEFAULT_ONLY = "json_extract(p.source, '$.origin') = 'default'";
 
 export const NOT_EXCLUDED = (idExpr: string): string => `NOT EXISTS (SELECT 1 FROM rating_exclusions x WHERE x.rating_id = ${idExpr})`;
 
@@ -34,13 +36,16 @@ export const RATING_FACTS = `
     FROM ratings r
    WHERE ${RATING_AT} >= @from AND ${RATING_AT} < @to AND ${NOT_EXCLUDED('r.id')}`;
 
-/** Default ratings in [@from, @to) as facts (a default is always a first rating). */
+/**
+ * Default ratings in [@from, @to) as facts (a default is always a first rating). CROSS JOIN keeps
+ * the payloads' time index (migration 212) as the outer loop.
+ */
 export const DEFAULT_FACTS = `
   SELECT d.rating_id AS id, json_extract(p.source, '$.windowId') AS window_id, json_extract(p.source, '$.staffId') AS staff_id,
          json_extract(p.source, '$.itemCode') AS item_code, json_extract(p.source, '$.level') AS level, ${DEFAULT_AT} AS at,
          max(1, d.cases) AS w, 1 AS dflt, 1 AS assess
-    FROM forward_default_decisions d JOIN forward_payloads p ON p.rating_id = d.rating_id
-   WHERE d.result = 'sent' AND ${DEFAULT_AT} >= @from AND ${DEFAULT_AT} < @to AND ${NOT_EXCLUDED('d.rating_id')}`;
+    FROM forward_payloads p CROSS JOIN forward_default_decisions d ON d.rating_id = p.rating_id
+   WHERE ${DEFAULT_ONLY} AND d.result = 'sent' AND ${DEFAULT_AT} >= @from AND ${DEFAULT_AT} < @to AND ${NOT_EXCLUDED('d.rating_id')}`;
 
 /** Period bucket (its first local day) of a UTC instant column. 'all' buckets everything under @fromDate. */
 export function periodSql(period: 'day' | 'week' | 'month' | 'all', col: string): string {

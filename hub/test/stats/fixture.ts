@@ -28,7 +28,7 @@ import { randomFillSync } from 'node:crypto';
 import { uuidv7 } from '@hcp/protocol';
 import type { Db } from '../../src/db/db.js';
 
-export const HALL = 'hall-1';
+export const DEFAULT_HALL = 'hall-1';
 export const APPLICANT = { name: '张三丰', idType: '111', idNumber: '110101199003071234', phone: '13812345678', userType: 'person' } as const;
 
 interface RatingSpec {
@@ -44,8 +44,10 @@ export interface Fixture {
   readonly ids: Record<string, string>;
 }
 
-export function seedStatsFixture(db: Db, opts: { encrypt?: (plain: string) => string } = {}): Fixture {
+/** Seeds the week; `hallId` lets a running hub's own hall hold the windows. */
+export function seedStatsFixture(db: Db, opts: { encrypt?: (plain: string) => string; hallId?: string } = {}): Fixture {
   const now = '2026-11-23T02:00:00.000Z';
+  const HALL = opts.hallId ?? DEFAULT_HALL;
   const ids: Record<string, string> = {};
   const tx = db.transaction(() => {
     db.prepare('INSERT OR IGNORE INTO halls (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(HALL, '测试政务服务大厅', now, now);
