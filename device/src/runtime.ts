@@ -83,6 +83,7 @@ export class DeviceRuntime {
   private bannerTimer: unknown = null;
   private startedMono = 0;
   private dbFullAtBacklog: number | null = null;
+  private kickPending = false;
   private openReport: OpenReport = { corruptMovedTo: null, detail: null };
   private readonly hardwareId: string;
 
@@ -309,8 +310,18 @@ export class DeviceRuntime {
     return this.frame();
   }
 
+  /**
+   * The sync wakeup (an outbox SELECT and an MQTT publish) runs after the thanks frame is on the
+   * screens: the row is already durable, so the citizen need not wait for the network code. Many
+   * commits before the wakeup runs cost one wakeup.
+   */
   private onCommitted(): void {
-    this.link?.kick();
+    if (this.kickPending) return;
+    this.kickPending = true;
+    setImmediate(() => {
+      this.kickPending = false;
+      this.link?.kick();
+    });
   }
 
   /** Refuses new sessions when the disk or the outbox cap is full; resumes when space is back. */

@@ -15,7 +15,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HcpError } from './errors.js';
 import type { Rating, UnsignedRating } from './schemas/rating.js';
 
-const DOMAIN = 'hcp-rating-v1\n';
+/** The domain prefix of the signed bytes (exported for signers that build the canonical text themselves). */
+export const RATING_SIG_DOMAIN = 'hcp-rating-v1\n';
+const DOMAIN = RATING_SIG_DOMAIN;
 
 export function canonicalize(value: unknown): string {
   if (value === null) return 'null';

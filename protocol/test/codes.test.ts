@@ -72,6 +72,19 @@ describe('time and ids', () => {
     expect(isUuidV7(id)).toBe(true);
     expect(uuidv7Time(id)).toBe(1_795_226_400_123);
   });
+  it('uuidv7 lays out big-endian milliseconds, version and variant over the random bytes', () => {
+    // Reference layout from RFC 9562 §5.7, built with Buffer's own hex encoding.
+    for (const ms of [0, 1, 255, 256, 1_795_226_400_123, 2 ** 48 - 1]) {
+      const rnd = Uint8Array.from({ length: 16 }, (_, i) => (ms + i * 73) & 0xff);
+      const ref = Buffer.from(rnd);
+      ref.writeUIntBE(ms, 0, 6);
+      ref[6] = (ref[6]! & 0x0f) | 0x70;
+      ref[8] = (ref[8]! & 0x3f) | 0x80;
+      const hex = ref.toString('hex');
+      const want = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      expect(uuidv7(ms, (b) => { b.set(rnd); return b; })).toBe(want);
+    }
+  });
   it('claim codes follow their grammar', () => {
     const code = makeClaimCode((b) => b.map((_, i) => i * 29));
     expect(isClaimCode(code)).toBe(true);

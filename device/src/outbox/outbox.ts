@@ -8,6 +8,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { HcpError, type AckResult, type Rating } from '@hcp/protocol';
+import type { EncodedRating } from '../session/sign.js';
 
 export interface OutboxRow {
   readonly seq: number;
@@ -124,16 +125,18 @@ export class Outbox {
 
   /**
    * Assigns the next sequence number, builds (and signs) the rating with it, and commits the row.
-   * Returns after the commit is durable. Disk full → HCP_OUTBOX_DISK_FULL, nothing written.
+   * `build` may return the JSON text it already made (see session/sign.ts) so the rating is not
+   * encoded twice. Returns after the commit is durable. Disk full → HCP_OUTBOX_DISK_FULL, nothing written.
    */
-  commit(build: (seq: number) => Rating): Rating {
+  commit(build: (seq: number) => Rating | EncodedRating): Rating {
     const st = this.s();
     // One INSERT per commit: the sequence lives in the rows themselves; the meta floor is written
     // only when acks delete rows (see applyAck), so it never goes backwards.
     const seq = this.lastSeq + 1;
-    const rating = build(seq);
+    const built = build(seq);
+    const [rating, json] = 'json' in built ? [built.rating, built.json] : [built, JSON.stringify(built)];
     try {
-      st.insert.run(seq, rating.id, JSON.stringify(rating), this.nowMs());
+      st.insert.run(seq, rating.id, json, this.nowMs());
       this.lastSeq = seq;
       return rating;
     } catch (err) {

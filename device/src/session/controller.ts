@@ -5,10 +5,11 @@
  */
 import type { Logger } from 'pino';
 import {
-  signRating, uuidv7, type IndicatorList, type RandomFill, type Rating, type RatingFlag, type StaffCard, type UnsignedRating,
+  uuidv7, type IndicatorList, type RandomFill, type Rating, type RatingFlag, type StaffCard, type UnsignedRating,
 } from '@hcp/protocol';
 import { HcpError } from '@hcp/protocol';
 import type { Outbox } from '../outbox/outbox.js';
+import { RatingSigner } from './sign.js';
 import type { Clock, DeviceTime } from '../time/clock.js';
 import {
   initialMachine, nextDeadline, transition, type Effect, type IgnoreReason, type Machine, type RatingDraft, type SessionEvent, type SessionSettings,
@@ -47,8 +48,8 @@ export class SessionController {
   readonly ignored: Record<IgnoreReason, number> = { interval: 0, 'no-session': 0, 'already-rated': 0, refusing: 0, 'unknown-reason': 0 };
   committed = 0;
   lastStaff: StaffCard | null = null;
-  /** The signing key decoded once per identity (base64url decoding on every press is waste). */
-  private key: { readonly text: string; readonly bytes: Uint8Array } | null = null;
+  /** The signer for the current identity's key (decoding the key on every press is waste). */
+  private signer: RatingSigner | null = null;
 
   constructor(private readonly d: ControllerDeps) {}
 
@@ -152,8 +153,9 @@ export class SessionController {
         clock,
         seq,
       };
-      if (this.key?.text !== id.signingKey) this.key = { text: id.signingKey, bytes: Buffer.from(id.signingKey, 'base64url') };
-      return signRating(unsigned, this.key.bytes);
+      if (this.signer?.keyText !== id.signingKey) this.signer = new RatingSigner(id.signingKey);
+      // Signed before the insert, in the same synchronous call: the stored row is the signed rating.
+      return this.signer.sign(unsigned);
     });
   }
 }

@@ -29,7 +29,26 @@ export const systemClock: Clock = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-export const systemRandom: RandomFill = (b) => randomFillSync(b);
+/**
+ * The OS's cryptographic randomness, served from a 4 KiB pool refilled in one call: each rating
+ * id takes 16 bytes on the press → commit path, and one randomFillSync per id cost more than the
+ * rest of the id (the same trick as Node's own randomUUID cache). Large requests go direct.
+ */
+const POOL_BYTES = 4096;
+let pool = new Uint8Array(0);
+let poolAt = 0;
+export const systemRandom: RandomFill = (b) => {
+  if (b.length > POOL_BYTES / 16) return randomFillSync(b);
+  if (poolAt + b.length > pool.length) {
+    pool = randomFillSync(new Uint8Array(POOL_BYTES));
+    poolAt = 0;
+  }
+  b.set(pool.subarray(poolAt, poolAt + b.length));
+  // Used bytes are wiped so the same randomness can never be handed out twice.
+  pool.fill(0, poolAt, poolAt + b.length);
+  poolAt += b.length;
+  return b;
+};
 
 /** The kernel's boot id (changes every boot); a random id where the file is absent. */
 export function readBootId(): string {
