@@ -2,12 +2,15 @@
  * Read APIs the dashboard cannot do without: the ratings feed (cursor by storage order) and the
  * satisfaction statistics behind its charts. Nothing personal leaves here: a rating carries no
  * applicant data, and case numbers are left out of the feed as well.
- * Days are counted in the hall's local time (UTC+8, China has no DST).
+ * Days are counted in the hall's local time (UTC+8, China has no DST); the statistics come from
+ * the statistics engine (hub/src/stats), the same figures as /api/stats.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../services.js';
 import { ROLE } from '../http/roles.js';
+import { StatsEngine, type GroupBy, type StatsRow } from '../stats/engine.js';
+import { addDays, dayStartMs, localDate } from '../stats/period.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -34,22 +37,6 @@ interface FeedRow {
   seq: number; id: string; given_at: string; corrected_given_at: string | null; received_at: string; window_id: string; window_name: string | null;
   device_id: string; level: number; clock_trusted: number; flags: string; body: string;
 }
-interface TallyRow { key: string; name: string | null; total: number; good: number; bad: number; avg: number | null }
-
-const LOCAL = "'+8 hours'";
-const TALLY = 'COUNT(*) AS total, SUM(r.level >= 4) AS good, SUM(r.level <= 2) AS bad, ROUND(AVG(r.level), 2) AS avg';
-const AT = 'COALESCE(r.corrected_given_at, r.given_at)';
-
-/** One entry per local day, oldest first, zeros for days without ratings, so the trend has a true time axis. */
-function everyDay(todayMidnightUtcMs: number, days: number, found: Map<string, { total: number; good: number; bad: number; avg: number | null }>) {
-  const out = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const date = new Date(todayMidnightUtcMs - i * 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10);
-    out.push({ date, ...(found.get(date) ?? { total: 0, good: 0, bad: 0, avg: null }) });
-  }
-  return out;
-}
-
 export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
   const tags = ['dashboard'];
   const feed = s.db.prepare<[number, number], FeedRow>(
@@ -59,25 +46,9 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
       WHERE r.rowid > ? ORDER BY r.rowid DESC LIMIT ?`,
   );
   const staffNames = s.db.prepare<[], { id: string; name: string }>('SELECT id, name FROM staff');
-  const byDay = s.db.prepare<[string], TallyRow>(
-    `SELECT date(${AT}, ${LOCAL}) AS key, NULL AS name, ${TALLY} FROM ratings r WHERE ${AT} >= ? GROUP BY key ORDER BY key`,
-  );
-  const byWindow = s.db.prepare<[string], TallyRow>(
-    `SELECT r.window_id AS key, w.name AS name, ${TALLY} FROM ratings r LEFT JOIN windows w ON w.id = r.window_id WHERE ${AT} >= ? GROUP BY r.window_id ORDER BY r.window_id`,
-  );
-  const byStaff = s.db.prepare<[string], TallyRow>(
-    `SELECT json_extract(r.body, '$.staffId') AS key, st.name AS name, ${TALLY} FROM ratings r
-       LEFT JOIN staff st ON st.id = json_extract(r.body, '$.staffId')
-      WHERE ${AT} >= ? AND json_extract(r.body, '$.staffId') IS NOT NULL GROUP BY key ORDER BY key`,
-  );
-  const byItem = s.db.prepare<[string], TallyRow>(
-    `SELECT json_extract(r.body, '$.itemCode') AS key,
-            (SELECT se.item_name FROM sessions se WHERE se.item_code = json_extract(r.body, '$.itemCode') ORDER BY se.opened_at DESC LIMIT 1) AS name, ${TALLY}
-       FROM ratings r WHERE ${AT} >= ? AND json_extract(r.body, '$.itemCode') IS NOT NULL GROUP BY key ORDER BY total DESC, key LIMIT 30`,
-  );
-  const byLevel = s.db.prepare<[string], { level: number; count: number }>(
-    `SELECT r.level AS level, COUNT(*) AS count FROM ratings r WHERE ${AT} >= ? GROUP BY r.level ORDER BY r.level`,
-  );
+  // the charts' figures come from the statistics engine, so they agree with /api/stats, the
+  // exports and the 通报 (definitions: docs/statistics.md)
+  const engine = new StatsEngine(s.db, s.clock);
 
   app.get('/api/dashboard/ratings', {
     config: { roles: ROLE.read },
@@ -111,23 +82,24 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
   app.get('/api/dashboard/stats', {
     config: { roles: ROLE.read },
     schema: {
-      tags, summary: '满意度统计 satisfaction per day, window, staff and item over the last N days (好评 = 4–5, 差评 = 1–2)',
+      tags, summary: '满意度统计 per day, window, staff and item over the last N days: the engine of /api/stats (totals in 办件; 好评 = 3–5, 差评 = 1–2; docs/statistics.md)',
       querystring: Type.Object({ days: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) }, { additionalProperties: false }),
       response: { 200: Stats },
     },
   }, async (req) => {
     const days = Math.min(366, Number(req.query.days ?? 30));
-    // local midnight (UTC+8) days-1 days ago, as a UTC instant
-    const localMidnight = Math.floor((s.clock.now() + 8 * 3600_000) / 86_400_000) * 86_400_000 - 8 * 3600_000;
-    const from = new Date(localMidnight - (days - 1) * 86_400_000).toISOString();
-    const tally = (r: TallyRow) => ({ total: r.total, good: r.good ?? 0, bad: r.bad ?? 0, avg: r.avg });
+    const today = localDate(s.clock.now());
+    const fromDate = addDays(today, -(days - 1));
+    const q = (groupBy: GroupBy, period: 'day' | 'all' = 'all') => engine.query({ groupBy, period, from: fromDate, to: today }).rows;
+    const tally = (r: StatsRow) => ({ total: r.cases, good: r.good, bad: r.bad, avg: r.avg });
+    const total = engine.query({ groupBy: 'hall', period: 'all', from: fromDate, to: today }).total;
     return {
-      from,
-      days: everyDay(localMidnight, days, new Map(byDay.all(from).map((r) => [r.key, tally(r)]))),
-      windows: byWindow.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
-      staff: byStaff.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
-      items: byItem.all(from).map((r) => ({ id: r.key, name: r.name, ...tally(r) })),
-      levels: byLevel.all(from),
+      from: new Date(dayStartMs(fromDate)).toISOString(),
+      days: q('hall', 'day').map((r) => ({ date: r.period, ...tally(r) })),
+      windows: q('window').map((r) => ({ id: r.key ?? '', name: r.name, ...tally(r) })),
+      staff: q('staff').filter((r) => r.key !== null).map((r) => ({ id: r.key!, name: r.name, ...tally(r) })),
+      items: q('item').filter((r) => r.key !== null).sort((a, b) => b.cases - a.cases || (a.key! < b.key! ? -1 : 1)).slice(0, 30).map((r) => ({ id: r.key!, name: r.name, ...tally(r) })),
+      levels: total.levels.map((count, i) => ({ level: i + 1, count })).filter((l) => l.count > 0),
     };
   });
 };

@@ -95,11 +95,12 @@ describe('dashboard plugin and API', () => {
     expect(s.days.map((d) => d.date)).toEqual(['2026-11-19', '2026-11-20', '2026-11-21']);
     expect(s.days[0]).toEqual({ date: '2026-11-19', total: 0, good: 0, bad: 0, avg: null });
     expect(s.days[1]).toEqual({ date: '2026-11-20', total: 1, good: 1, bad: 0, avg: 5 });
-    expect(today).toMatchObject({ total: 2, good: 0, bad: 1, avg: 2 });
-    expect(s.windows).toEqual([{ id: 'w-01', name: 'w-01 窗口', total: 3, good: 1, bad: 1, avg: 3 }]);
+    // 好评 is levels 3–5 (基本满意 counts, as in the national table; docs/statistics.md)
+    expect(today).toMatchObject({ total: 2, good: 1, bad: 1, avg: 2 });
+    expect(s.windows).toEqual([{ id: 'w-01', name: 'w-01 窗口', total: 3, good: 2, bad: 1, avg: 3 }]);
     expect(s.staff.map((x) => [x.id, x.total])).toEqual([['staff-007', 2], ['staff-008', 1]]);
     // makeRating's item code; no session named it
-    expect(s.items).toEqual([{ id: '330100-000-XK-001', name: null, total: 3, good: 1, bad: 1, avg: 3 }]);
+    expect(s.items).toEqual([{ id: '330100-000-XK-001', name: null, total: 3, good: 2, bad: 1, avg: 3 }]);
     expect(s.levels).toEqual([{ level: 1, count: 1 }, { level: 3, count: 1 }, { level: 5, count: 1 }]);
   });
 });
