@@ -7,6 +7,7 @@ import { provisionView } from './provision.js';
 import { registryView } from './registry.js';
 import { forwardView } from './forward.js';
 import { chartsView } from './charts.js';
+import { misuseView } from './misuse.js';
 
 const ROLE_ANY = ['admin', 'technician', 'operator', 'manager', 'auditor'];
 
@@ -31,6 +32,7 @@ export const ctx = {
 };
 
 const views = { devices: devicesView, ratings: ratingsView, provision: provisionView, registry: registryView, forward: forwardView, charts: chartsView };
+views.misuse = misuseView;
 let current = null;
 
 function show(tab) {

@@ -242,8 +242,8 @@ export class MisuseFlags {
   list(q: { state?: 'open' | 'acknowledged'; rule?: Rule; windowId?: string; limit: number; before?: number }): { items: MisuseFlag[]; open: Record<string, number> } {
     const rows = this.d.db.prepare(`SELECT f.*, w.name AS window_name, st.name AS staff_name FROM misuse_flags f
         LEFT JOIN windows w ON w.id = f.window_id LEFT JOIN staff st ON st.id = f.staff_id
-      WHERE (?1 IS NULL OR f.state = ?1) AND (?2 IS NULL OR f.rule = ?2) AND (?3 IS NULL OR f.window_id = ?3) AND f.id < ?4
-      ORDER BY f.id DESC LIMIT ?5`).all(q.state ?? null, q.rule ?? null, q.windowId ?? null, q.before ?? Number.MAX_SAFE_INTEGER, q.limit) as FlagRow[];
+      WHERE (@state IS NULL OR f.state = @state) AND (@rule IS NULL OR f.rule = @rule) AND (@win IS NULL OR f.window_id = @win) AND f.id < @before
+      ORDER BY f.id DESC LIMIT @limit`).all({ state: q.state ?? null, rule: q.rule ?? null, win: q.windowId ?? null, before: q.before ?? Number.MAX_SAFE_INTEGER, limit: q.limit }) as FlagRow[];
     const open: Record<string, number> = Object.fromEntries(RULES.map((r) => [r, 0]));
     for (const r of this.d.db.prepare("SELECT rule, COUNT(*) AS n FROM misuse_flags WHERE state = 'open' GROUP BY rule").all() as { rule: string; n: number }[]) open[r.rule] = r.n;
     return { items: rows.map(view), open };
