@@ -1,7 +1,8 @@
 // Satisfaction charts with Apache ECharts (served by the hub from node_modules): trend per day,
-// level distribution, and average / good rate per window, staff member and service item.
-import { api } from './api.js';
+// level distribution, and average / good rate per window, staff member and service item, for the
+// range chosen in the tab, from GET /api/stats (stats.js: range, key figures, exports, 通报).
 import { t } from './i18n.js';
+import { statsPanel } from './stats.js';
 
 let ctx;
 let stats = null;
@@ -62,12 +63,16 @@ function render() {
 export const chartsView = {
   async init(c) {
     ctx = c;
+    statsPanel.init(c, () => this.show());
     addEventListener('resize', () => { for (const ch of Object.values(charts)) ch.resize(); });
   },
-  render,
+  render() {
+    statsPanel.render();
+    render();
+  },
   async show() {
     try {
-      stats = await api('GET', '/api/dashboard/stats?days=30');
+      stats = await statsPanel.load();
       // charts measure their box: draw once the tab is visible
       requestAnimationFrame(() => {
         render();

@@ -10,42 +10,13 @@ import { DataCrypto, loadKeyRing } from '../../src/crypto/data-key.js';
 import { FakeClock, startTestHub, tokenFor, type TestHub } from '../helpers/hub.js';
 import { call } from '../helpers/http.js';
 import { APPLICANT, seedStatsFixture, type Fixture } from './fixture.js';
+import { parseCsv, pdfText } from './helpers.js';
 import { bulletinPdf } from '../../src/stats/pdf.js';
 import { buildBulletin } from '../../src/stats/report.js';
 import { StatsEngine } from '../../src/stats/engine.js';
 
-/** RFC 4180 parser (quotes, doubled quotes, CRLF inside quotes). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; } else cell += c;
-  }
-  if (cell || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
-
 /** Every way the fixture's applicant could leak unmasked. */
 const SECRETS = [APPLICANT.name, APPLICANT.idNumber, APPLICANT.phone, '13900001111', APPLICANT.idNumber.slice(0, 10)];
-
-export async function pdfText(buf: Buffer): Promise<string> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({ data: new Uint8Array(buf), useSystemFonts: false, isEvalSupported: false }).promise;
-  let text = '';
-  for (let p = 1; p <= doc.numPages; p++) {
-    const page = await doc.getPage(p);
-    const c = await page.getTextContent();
-    text += `${c.items.map((i) => ('str' in i ? i.str : '')).join('')}\n`;
-  }
-  await doc.destroy();
-  return text;
-}
 
 describe('statistics API, exports and reports', () => {
   const clock = new FakeClock(Date.parse('2026-11-23T02:00:00.000Z')); // Monday 10:00 in the hall
