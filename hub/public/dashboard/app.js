@@ -8,6 +8,7 @@ import { registryView } from './registry.js';
 import { forwardView } from './forward.js';
 import { chartsView } from './charts.js';
 import { misuseView } from './misuse.js';
+import { casesView } from './cases.js';
 
 const ROLE_ANY = ['admin', 'technician', 'operator', 'manager', 'auditor'];
 
@@ -31,7 +32,7 @@ export const ctx = {
   },
 };
 
-const views = { devices: devicesView, ratings: ratingsView, provision: provisionView, registry: registryView, forward: forwardView, charts: chartsView };
+const views = { devices: devicesView, ratings: ratingsView, provision: provisionView, registry: registryView, forward: forwardView, charts: chartsView, cases: casesView };
 views.misuse = misuseView;
 let current = null;
 
@@ -66,7 +67,8 @@ function connectEvents() {
     }
   });
   // rating.stored: not emitted by the hub yet (the feed polls); listened to so the feed turns push-driven once it is
-  for (const type of ['device.online', 'device.offline', 'alert.raised', 'alert.cleared', 'session.outcome', 'rating.stored']) {
+  for (const type of ['device.online', 'device.offline', 'alert.raised', 'alert.cleared', 'session.outcome', 'rating.stored',
+    'case.opened', 'case.updated', 'case.overdue', 'case.review-overdue']) {
     es.addEventListener(type, (e) => {
       const data = JSON.parse(e.data);
       for (const v of Object.values(views)) v.onEvent?.(type, data);

@@ -79,6 +79,11 @@ const en = {
 };
 
 const dicts = { zh, en };
+/** Lets a view module register its own strings (zh, en) when it loads, before the first applyI18n. */
+export function addStrings(zhMore, enMore) {
+  Object.assign(zh, zhMore);
+  Object.assign(en, enMore);
+}
 export function lang() {
   return localStorage.getItem('hcp.lang') === 'en' ? 'en' : 'zh';
 }
