@@ -82,7 +82,7 @@ export interface StatsResult {
 
 interface FactRow {
   key: string | null; period: string; ratings: number; cases: number | null;
-  l1: number; l2: number; l3: number; l4: number; l5: number; level_sum: number | null; default_cases: number;
+  l1: number; l2: number; l3: number; l4: number; l5: number; default_cases: number;
   follow_ups: number; bad_reviews: number; contacted: number; rectified: number;
 }
 interface SessionRow { key: string | null; period: string; served_sessions: number; rated_sessions: number; served_cases: number; rated_cases: number }
@@ -106,6 +106,22 @@ export function emptyRow(key: string | null, name: string | null, period: string
   };
 }
 
+/** Adds the counts of `r` into `into` (derived figures are recomputed by finish). */
+function add(into: StatsRow, r: StatsRow): void {
+  into.ratings += r.ratings;
+  into.cases += r.cases;
+  into.levels = into.levels.map((n, i) => n + r.levels[i]!) as StatsRow['levels'];
+  into.defaultCases += r.defaultCases;
+  into.followUps += r.followUps;
+  into.servedSessions += r.servedSessions;
+  into.ratedSessions += r.ratedSessions;
+  into.servedCases += r.servedCases;
+  into.ratedCases += r.ratedCases;
+  into.badReviews += r.badReviews;
+  into.contacted += r.contacted;
+  into.rectified += r.rectified;
+}
+
 export class StatsEngine {
   private readonly cache = new Map<string, { facts: ReturnType<Db['prepare']>; sessions: ReturnType<Db['prepare']> }>();
 
@@ -118,9 +134,10 @@ export class StatsEngine {
     const defaults = q.defaults ?? true;
     const asOf = new Date(this.clock.now()).toISOString();
     const rows = this.rows(q.groupBy, q.period, q.from, q.to, defaults);
-    const total = q.groupBy === 'hall' && q.period === 'all'
-      ? rows[0] ?? this.finish(emptyRow('all', null, q.from, q.to))
-      : this.rows('hall', 'all', q.from, q.to, defaults)[0] ?? this.finish(emptyRow('all', null, q.from, q.to));
+    // every fact and session is in exactly one group × period, so the total is the sum of the rows
+    const total = emptyRow('all', this.names('hall')('all'), q.from, q.to);
+    for (const r of rows) add(total, r);
+    this.finish(total);
     return { groupBy: q.groupBy, period: q.period, from: q.from, to: q.to, timeZone: '+08:00', defaults, asOf, rows, total };
   }
 
@@ -139,23 +156,24 @@ export class StatsEngine {
                SUM(CASE WHEN f.assess = 1 AND f.level = 3 THEN f.w ELSE 0 END) AS l3,
                SUM(CASE WHEN f.assess = 1 AND f.level = 4 THEN f.w ELSE 0 END) AS l4,
                SUM(CASE WHEN f.assess = 1 AND f.level = 5 THEN f.w ELSE 0 END) AS l5,
-               SUM(CASE WHEN f.assess = 1 THEN f.level * f.w END) AS level_sum,
                SUM(CASE WHEN f.assess = 1 AND f.dflt = 1 THEN f.w ELSE 0 END) AS default_cases,
                SUM(f.assess = 2) AS follow_ups,
                SUM(CASE WHEN f.level <= 2 THEN f.w ELSE 0 END) AS bad_reviews,
                SUM(CASE WHEN f.level <= 2 AND (c.contacted_at IS NOT NULL OR c.state IN ('contacted', 'rectifying', 'done')) THEN f.w ELSE 0 END) AS contacted,
                SUM(CASE WHEN f.level <= 2 AND c.state = 'done' THEN f.w ELSE 0 END) AS rectified
-          FROM f LEFT JOIN bad_review_cases c ON c.rating_id = f.id LEFT JOIN windows wi ON wi.id = f.window_id
+          FROM f LEFT JOIN bad_review_cases c ON c.rating_id = f.id${groupBy === 'department' ? ' LEFT JOIN windows wi ON wi.id = f.window_id' : ''}
          GROUP BY 1, 2`);
       // 参评率: a session is rated when a citizen's first rating of it is stored and not excluded
-      // (a default rating is not participation).
+      // (a default rating is not participation). sessions.rating_id is that first rating: the
+      // sessions ingest hook sets it when the first rating naming the session is stored (device or
+      // phone page alike), in the same transaction.
       const sessions = this.db.prepare(`
         SELECT ${key.session} AS key, ${periodSql(period, 's.at')} AS period,
                COUNT(*) AS served_sessions, SUM(s.rated) AS rated_sessions, SUM(s.w) AS served_cases, SUM(s.rated * s.w) AS rated_cases
           FROM (SELECT s.window_id, s.staff_id, s.item_code, ${SESSION_AT} AS at, max(1, json_array_length(s.case_numbers)) AS w,
-                       EXISTS (SELECT 1 FROM ratings r WHERE r.session_id = s.id AND json_extract(r.body, '$.assessNumber') = 1 AND ${NOT_EXCLUDED('r.id')}) AS rated
+                       (s.rating_id IS NOT NULL AND ${NOT_EXCLUDED('s.rating_id')}) AS rated
                   FROM sessions s WHERE ${SESSION_AT} >= @from AND ${SESSION_AT} < @to) s
-          LEFT JOIN windows wi ON wi.id = s.window_id
+          ${groupBy === 'department' ? 'LEFT JOIN windows wi ON wi.id = s.window_id' : ''}
          GROUP BY 1, 2`);
       s = { facts, sessions };
       this.cache.set(id, s);
@@ -185,7 +203,6 @@ export class StatsEngine {
       r.ratings = f.ratings;
       r.cases = f.cases ?? 0;
       r.levels = [f.l1, f.l2, f.l3, f.l4, f.l5];
-      r.avg = r.cases ? Math.round(((f.level_sum ?? 0) / r.cases) * 100) / 100 : null;
       r.defaultCases = f.default_cases;
       r.followUps = f.follow_ups;
       r.badReviews = f.bad_reviews;
@@ -207,6 +224,7 @@ export class StatsEngine {
   /** Derived figures of a row from its counts. */
   private finish(r: StatsRow): StatsRow {
     r.good = r.levels[2] + r.levels[3] + r.levels[4];
+    r.avg = r.cases ? Math.round((r.levels.reduce((sum, n, i) => sum + n * (i + 1), 0) / r.cases) * 100) / 100 : null;
     r.bad = r.levels[0] + r.levels[1];
     r.goodRate = ratio(r.good, r.cases);
     r.badRate = ratio(r.bad, r.cases);

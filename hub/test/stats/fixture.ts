@@ -63,6 +63,8 @@ export function seedStatsFixture(db: Db, opts: { encrypt?: (plain: string) => st
     const applicant = opts.encrypt ? opts.encrypt(JSON.stringify(APPLICANT)) : null;
     const sess = db.prepare(`INSERT INTO sessions (id, window_id, device_id, case_numbers, item_code, item_name, staff_id, applicant_enc, served_at,
       outcome, rating_id, opened_at, expires_at, opened_by) VALUES (?, ?, 'dev-1', ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'test')`);
+    // the first rating of a session, as the sessions ingest hook records it
+    const firstRating = db.prepare('UPDATE sessions SET rating_id = ? WHERE id = ?');
     const S = (sid: string, w: string, st: string, item: string, cases: string[], served: string | null, opened: string, outcome: string) =>
       sess.run(sid, w, JSON.stringify(cases), item, item === 'IT1' ? '个体工商户登记' : '社会保险参保登记', st, applicant, served, outcome, opened, opened);
     S('S1', 'w-01', 'st-a', 'IT1', ['C-1'], '2026-11-15T16:30:00.000Z', '2026-11-15T16:29:00.000Z', 'rated');
@@ -91,6 +93,7 @@ export function seedStatsFixture(db: Db, opts: { encrypt?: (plain: string) => st
       };
       ins.run(rid, HALL, s.window, s.session ?? null, s.level, s.givenAt, s.corrected ?? null, s.trusted === false ? 0 : 1, JSON.stringify(flags), seq,
         s.receivedAt ?? s.givenAt, JSON.stringify(body));
+      if (s.session && (s.assess ?? 1) === 1) firstRating.run(rid, s.session);
     };
     R({ key: 'R1', window: 'w-01', staff: 'st-a', item: 'IT1', level: 5, cases: ['C-1'], givenAt: '2026-11-15T16:00:00.000Z', session: 'S1' });
     R({ key: 'R2', window: 'w-01', staff: 'st-a', item: 'IT1', level: 4, cases: ['C-2'], givenAt: '2026-11-16T10:00:00+08:00', receivedAt: '2026-11-16T02:00:01.000Z', session: 'S2' });
