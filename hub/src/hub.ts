@@ -15,7 +15,7 @@ import { systemClock, type Clock } from './clock.js';
 import { migrate, openDb, type Db } from './db/db.js';
 import { Metrics } from './metrics.js';
 import { AuditLog } from './audit.js';
-import { DataCrypto, loadKeyRing } from './crypto/data-key.js';
+import { DataCrypto, watchKeyRing } from './crypto/data-key.js';
 import { loadSecrets, type HubSecrets } from './secrets.js';
 import { DeviceAuth } from './broker/device-auth.js';
 import { EmbeddedBroker } from './broker/embedded.js';
@@ -37,6 +37,7 @@ import { Provisioning } from './registry/provisioning.js';
 import { Operators } from './auth/operators.js';
 import { MobileExtension } from './mobile/extension.js';
 import { MisuseExtension } from './misuse/extension.js';
+import { PrivacyExtension } from './privacy/extension.js';
 import { Cases } from './cases/cases.js';
 import { WorkingCalendar } from './forward/calendar.js';
 import type { Services } from './services.js';
@@ -99,10 +100,10 @@ export class Hub {
   private startedExtensions: HubExtension[] = [];
 
   /** Parts of the hub core built on the extension API (attached before the process's own extensions). */
-  readonly builtIn: { readonly mobile: MobileExtension; readonly misuse: MisuseExtension };
+  readonly builtIn: { readonly mobile: MobileExtension; readonly misuse: MisuseExtension; readonly privacy: PrivacyExtension };
 
   constructor(readonly config: HubConfig, private readonly deps: HubDeps = {}) {
-    this.builtIn = { mobile: new MobileExtension(deps.calendar), misuse: new MisuseExtension(deps.calendar) };
+    this.builtIn = { mobile: new MobileExtension(deps.calendar), misuse: new MisuseExtension(deps.calendar), privacy: new PrivacyExtension() };
     this.clock = deps.clock ?? systemClock;
     this.log = deps.logger ?? pino({ level: config.logLevel, base: { svc: 'hcp-hub' } });
   }
@@ -148,7 +149,9 @@ export class Hub {
     this.db = openDb(join(c.dataDir, 'hub.db'));
     const applied = await migrate(this.db);
     if (applied.length) this.log.info({ applied }, 'database migrated');
-    const crypto = new DataCrypto(loadKeyRing(c.dataDir, this.deps.env ?? process.env));
+    // watched: a running hub follows `hcp-hub rotate-key` (new values under the new key, re-encrypted ones readable)
+    const keyRing = watchKeyRing(c.dataDir, this.deps.env ?? process.env);
+    const crypto = new DataCrypto(keyRing(), keyRing);
     this.secrets = loadSecrets(c.dataDir);
     const audit = new AuditLog(this.db, this.clock);
     const registry = new Registry(this.db, this.clock, audit);
@@ -238,7 +241,7 @@ export class Hub {
   }
 
   private allExtensions(): HubExtension[] {
-    return [this.builtIn.mobile, this.builtIn.misuse, ...(this.deps.extensions ?? [])];
+    return [this.builtIn.mobile, this.builtIn.misuse, this.builtIn.privacy, ...(this.deps.extensions ?? [])];
   }
 
   private async listenHttp(): Promise<number> {

@@ -16,7 +16,8 @@ type Err = { code: string; detail?: { errors?: { field: string; rule: string }[]
 describe('/api/cases', () => {
   const clock = new FakeClock(cn('2026-11-23T10:00:00')); // Monday
   let t: TestHub;
-  const tok: Record<string, string> = {};
+  type Who = 'operator' | 'manager' | 'manager2' | 'auditor' | 'technician' | 'business' | 'admin';
+  const tok = {} as Record<Who, string>;
   beforeAll(async () => {
     t = await startTestHub({ cases: { maxExtensions: 1, checkEveryS: 3600 } }, { clock });
     provisionDevice(t.hub, 'w-01');
@@ -32,7 +33,7 @@ describe('/api/cases', () => {
 
   it('every route needs a login (401) and the right role (403)', async () => {
     const id = seedCase(t.hub)!;
-    const routes: [string, string, unknown, string[], string[]][] = [
+    const routes: [string, string, unknown, Who[], Who[]][] = [
       // method, url, body, allowed roles, refused roles
       ['GET', '/api/cases', undefined, ['operator', 'manager', 'auditor', 'admin'], ['technician', 'business']],
       ['GET', '/api/cases/summary', undefined, ['operator', 'manager', 'auditor'], ['technician', 'business']],
