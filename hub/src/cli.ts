@@ -7,6 +7,7 @@
  *   hcp-hub create-token --name N --role business|broker|operator|auditor
  *   hcp-hub migrate                     apply database migrations and exit
  *   hcp-hub mosquitto-config --out-dir D  passwd + acl files for an external Mosquitto
+ *   hcp-hub rotate-key [--prune]        re-encrypt personal data under a new data key (docs/personal-data.md)
  */
 import { parseArgs } from 'node:util';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { systemClock } from './clock.js';
 import { ROLES, TOKEN_ROLES, type Role } from './registry/schemas.js';
 import { writeMosquittoFiles } from './broker/mosquitto.js';
 import { loadSecrets } from './secrets.js';
+import { rotateDataKey } from './privacy/rotate.js';
 
 const HELP = `hcp-hub — 好差评大厅中心 (hall hub): broker, ingest, registry, provisioning, sessions API
 
@@ -45,6 +47,8 @@ Commands:
   create-user --username U --role R [--password P]   R: ${ROLES.join('|')}; password from stdin if omitted
   create-token --name N --role R           R: ${TOKEN_ROLES.join('|')}; prints the token once
   migrate                                  apply database migrations and exit
+  rotate-key [--prune]                     new data key, every encrypted value re-encrypted; --prune drops keys no
+                                           value uses (run it after the hub restarted); see docs/personal-data.md
 
 On start the hub logs one JSON line with "event":"hub.listening" and httpPort, mqttPort, httpUrl, mqttUrl.
 `;
@@ -85,6 +89,7 @@ export async function main(argv: string[]): Promise<void> {
         role: { type: 'string' },
         name: { type: 'string' },
         'out-dir': { type: 'string' },
+        prune: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -168,6 +173,18 @@ export async function main(argv: string[]): Promise<void> {
       const n = writeMosquittoFiles(db, loadSecrets(config.dataDir).mqtt, config.hallId, v['out-dir']);
       db.close();
       process.stdout.write(`${JSON.stringify({ event: 'mosquitto.files', dir: v['out-dir'], devices: n })}\n`);
+      return;
+    }
+    case 'rotate-key': {
+      const db = await openForCommand(config);
+      try {
+        const r = rotateDataKey(db, config.dataDir, process.env, new AuditLog(db, systemClock), { prune: v.prune === true });
+        process.stdout.write(`${JSON.stringify({ event: 'data-key.rotated', ...r })}\n`);
+      } catch (err) {
+        fail(`rotate-key failed, nothing was re-encrypted: ${(err as Error).message}`, 1);
+      } finally {
+        db.close();
+      }
       return;
     }
     default:
