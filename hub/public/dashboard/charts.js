@@ -40,8 +40,9 @@ function render() {
     xAxis: { type: 'category', data: stats.days.map((d) => d.date.slice(5)) },
     yAxis: [{ type: 'value', name: t('ch.count'), minInterval: 1 }, { type: 'value', name: t('ch.goodRate'), min: 0, max: 100 }],
     series: [
-      { name: t('rat.good'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.good), itemStyle: { color: '#1a7f37' } },
-      { name: t('rat.mid'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.total - d.good - d.bad), itemStyle: { color: '#b26a00' } },
+      // 好评 is levels 3–5 (docs/statistics.md): the bar splits it into 满意/非常满意 and 基本满意
+      { name: t('ch.satisfied'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.good - d.mid), itemStyle: { color: '#1a7f37' } },
+      { name: t('level.3'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.mid), itemStyle: { color: '#b26a00' } },
       { name: t('rat.bad'), type: 'bar', stack: 'n', barMaxWidth: 40, data: stats.days.map((d) => d.bad), itemStyle: { color: '#c62828' } },
       { name: t('ch.goodRate'), type: 'line', yAxisIndex: 1, symbolSize: 9, connectNulls: true, data: stats.days.map((d) => (d.total ? pct(d.good, d.total) : null)), itemStyle: { color: '#0b5cad' } },
     ],

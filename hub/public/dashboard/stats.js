@@ -78,7 +78,7 @@ export const statsPanel = {
     setLinks();
     return {
       from,
-      days: days.rows.map((r) => ({ date: r.period, total: r.cases, good: r.good, bad: r.bad, avg: r.avg })),
+      days: days.rows.map((r) => ({ date: r.period, total: r.cases, good: r.good, mid: r.levels[2], bad: r.bad, avg: r.avg })),
       windows: windows.rows.map(tally),
       staff: staff.rows.filter((r) => r.key !== null).map(tally),
       items: items.rows.filter((r) => r.key !== null).sort((a, b) => b.cases - a.cases).slice(0, 30).map(tally),
