@@ -45,7 +45,13 @@ describe('system routes, OpenAPI and the role guard', () => {
     const undeclared = routes.filter((r) => !r.config?.public && !Array.isArray(r.config?.roles) && r.method !== 'HEAD' && !r.url.startsWith('/api/docs'));
     expect(undeclared).toEqual([]);
     const open = routes.filter((r) => r.config?.public && !r.url.startsWith('/api/docs') && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`).sort();
-    expect(open).toEqual(['GET /', 'GET /api/openapi.json', 'GET /api/staff/:id/photo', 'GET /dashboard/:file', 'GET /healthz', 'GET /login', 'GET /metrics', 'POST /api/auth/login', 'POST /api/provision/exchange']);
+    // the phone rating page is public but each request needs a signed, unexpired link token; the
+    // public results page carries no personal or staff data (docs/statistics.md)
+    expect(open).toEqual([
+      'GET /', 'GET /api/m/r/:token', 'GET /api/openapi.json', 'GET /api/public/results', 'GET /api/staff/:id/photo', 'GET /dashboard/:file',
+      'GET /healthz', 'GET /login', 'GET /m/:file', 'GET /m/r/:token', 'GET /metrics', 'GET /public/results',
+      'POST /api/auth/login', 'POST /api/m/r/:token/ratings', 'POST /api/provision/exchange',
+    ]);
     await f.close();
   });
 });
