@@ -156,8 +156,15 @@ function fill(db: Db, records: number, profile: ProvinceProfile): void {
   })();
 }
 
+/**
+ * "Anything left?" through the open-row index: this runs in the measured process every 20 ms, so
+ * it must not scan the table (a scan for state over the delivered rows cost the worker ~8 µs per
+ * record here before).
+ */
+const OPEN_ROW = 'SELECT 1 FROM forward_outbox WHERE due_ms IS NOT NULL LIMIT 1';
+
 async function drain(db: Db, worker: ForwardWorker): Promise<void> {
-  const open = db.prepare("SELECT 1 FROM forward_outbox WHERE state IN ('pending', 'in-flight') LIMIT 1");
+  const open = db.prepare(OPEN_ROW);
   worker.start();
   while (open.get() !== undefined) await new Promise((r) => setTimeout(r, 20));
   await worker.stop();
@@ -183,7 +190,7 @@ export async function forward(s: Sim, dir: string, batch: number, records: numbe
   return records / secs;
 }
 
-async function drainAfterOutage(s: Sim, dir: string, records: number, outageS: number, bareRps500: number): Promise<ForwardBenchResult['drain']> {
+export async function drainAfterOutage(s: Sim, dir: string, records: number, outageS: number, bareRps500: number): Promise<ForwardBenchResult['drain']> {
   await sim(s, 'POST', '/sim/reset');
   const db = openDb(join(dir, 'hub-drain.sqlite'));
   await migrate(db);
@@ -197,14 +204,15 @@ async function drainAfterOutage(s: Sim, dir: string, records: number, outageS: n
   });
   await sim(s, 'POST', '/sim/outage', { forSeconds: outageS, mode: 'refuse' });
   const outageEnds = performance.now() + outageS * 1000;
-  const open = db.prepare("SELECT count(*) AS n FROM forward_outbox WHERE state IN ('pending', 'in-flight')");
+  const open = db.prepare(OPEN_ROW);
+  const count = db.prepare('SELECT count(*) AS n FROM forward_outbox WHERE due_ms IS NOT NULL');
   worker.start();
   let lastPrint = 0;
-  while ((open.get() as { n: number }).n > 0) {
+  while (open.get() !== undefined) {
     await new Promise((r) => setTimeout(r, 50));
     if (performance.now() - lastPrint > 2000) {
       lastPrint = performance.now();
-      process.stdout.write(`  backlog ${(open.get() as { n: number }).n.toLocaleString('en')}${performance.now() < outageEnds ? ' (province down)' : ''}\n`);
+      process.stdout.write(`  backlog ${(count.get() as { n: number }).n.toLocaleString('en')}${performance.now() < outageEnds ? ' (province down)' : ''}\n`);
     }
   }
   const drainS = (performance.now() - outageEnds) / 1000;
