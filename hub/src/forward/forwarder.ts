@@ -72,7 +72,7 @@ export class Forwarder {
     this.worker = new ForwardWorker({
       outbox: this.outbox, profile: deps.profile, adapter: this.adapter, applicants: deps.applicants, clock: deps.clock,
       random: deps.random ?? Math.random, log: deps.log, ...(deps.fetch ? { fetch: deps.fetch } : {}),
-      ...(outcomes ? { onOutcome: (kind: string, code: string | null) => outcomes({ kind, code: code ?? '' }) } : {}),
+      ...(outcomes ? { onOutcome: (kind: string, code: string | null, records: number) => outcomes({ kind, code: code ?? '' }, records) } : {}),
     });
     this.indicators = new IndicatorStore(deps.db, deps.profile, this.adapter, deps.clock, deps.fetch, (list) => deps.onIndicators?.(list));
     this.defaults = new DefaultRatingJob({
@@ -109,9 +109,18 @@ export class Forwarder {
   start(): void {
     const m = this.deps.metrics;
     if (m) {
-      m.gauge('hcp_forward_backlog', 'forward records not yet delivered (pending + in-flight)', () => this.outbox.stats(this.deps.clock.now()).backlog);
-      m.gauge('hcp_forward_oldest_age_seconds', 'age of the oldest undelivered forward record', () => this.outbox.stats(this.deps.clock.now()).oldestAgeS);
-      m.gauge('hcp_forward_dead_letters_open', 'dead letters waiting for an operator', () => this.outbox.stats(this.deps.clock.now()).deadOpen);
+      // One read serves the three gauges of a scrape (they are read in the same tick).
+      let read: ReturnType<ForwardOutbox['backlog']> | null = null;
+      const backlog = (): ReturnType<ForwardOutbox['backlog']> => {
+        if (!read) {
+          read = this.outbox.backlog(this.deps.clock.now());
+          queueMicrotask(() => { read = null; });
+        }
+        return read;
+      };
+      m.gauge('hcp_forward_backlog', 'forward records not yet delivered (pending + in a request now)', () => backlog().backlog);
+      m.gauge('hcp_forward_oldest_age_seconds', 'age of the oldest undelivered forward record', () => backlog().oldestAgeS);
+      m.gauge('hcp_forward_dead_letters_open', 'dead letters waiting for an operator', () => backlog().deadOpen);
     }
     this.worker.start();
     this.defaults.start();

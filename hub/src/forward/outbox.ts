@@ -1,10 +1,13 @@
 /**
  * The durable forward outbox: one row per rating × case number, written in the same transaction
- * that stores the rating (`enqueueForward`), drained by the delivery worker. Nothing is held in
- * memory: a row is `pending` → `in-flight` (claimed for one request) → `delivered` | `dead`, and a
- * process that dies mid-request leaves `in-flight` rows that `recoverInFlight` puts back to
- * `pending` at the next start; they are resent and the province answers `duplicate`.
- * Schema: hub/src/db/migrations/100_forward.sql. No personal data is stored here.
+ * that stores the rating (`enqueueForward`), drained by the delivery worker. A row is open
+ * (`pending`, `due_ms` set) until it is `delivered` or `dead`. While a request for it is under way
+ * the row is leased to that request in memory only (`claim` → `complete`): a lease needs no
+ * durability, because a process that dies mid-request leaves its rows open and the next start
+ * sends them again, which the province answers `duplicate` (counted as delivered). So a claim is
+ * one read, and each record costs one row write, when its outcome is recorded (migration 105).
+ * One worker per database: leases are not shared between processes.
+ * Schema: hub/src/db/migrations/100–105. No personal data is stored here.
  */
 import type Database from 'better-sqlite3';
 import { HcpError, type Rating } from '@hcp/protocol';
@@ -13,6 +16,7 @@ import type { RecordOutcome } from './adapter.js';
 
 export type Db = Database.Database;
 
+/** `in-flight` was written by releases before migration 105 (leases now live in memory). */
 export type OutboxState = 'pending' | 'in-flight' | 'delivered' | 'dead';
 
 export interface OutboxRow {
@@ -45,8 +49,9 @@ export type RowResult =
   | { readonly seq: number; readonly kind: 'retry'; readonly code: string; readonly reason: string; readonly atMs: number };
 
 export interface OutboxStats {
-  /** rows not yet delivered nor dead (pending + in-flight) */
+  /** rows not yet delivered nor dead (including those in a request now) */
   readonly backlog: number;
+  /** rows leased to requests under way in this process */
   readonly inFlight: number;
   /** age of the oldest row in the backlog, seconds; 0 when empty */
   readonly oldestAgeS: number;
@@ -89,34 +94,59 @@ interface Template {
   readonly record_profile: string | null;
 }
 
-/** source and context are read and parsed only if asked for: the fast path never needs them. */
-function toRow(r: RawRow, t: Template, load: (ratingId: string) => { source: string; context: string }): OutboxRow {
-  let payload: { source: ForwardSource; context: CaseContext } | undefined;
-  const get = (): { source: ForwardSource; context: CaseContext } => {
-    if (!payload) {
-      const p = load(r.rating_id);
-      payload = { source: JSON.parse(p.source) as ForwardSource, context: JSON.parse(p.context) as CaseContext };
+/** A `due` row in raw (array) mode: better-sqlite3 builds no object per row. Order = the SELECT's. */
+type DueRow = [seq: number, ratingId: string, projectNo: string, assessNumber: number, sessionId: string | null,
+  overrides: string | null, attempts: number, createdMs: number, record: string | null, recordProfile: string | null];
+
+type LoadPayload = (ratingId: string) => { source: string; context: string };
+const NO_OVERRIDES: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * An outbox row as the worker sees it. A class, not an object literal with closures: a claim makes
+ * hundreds per batch. source and context are read and parsed only if asked for (the fast path
+ * sends the record template and never needs them).
+ */
+class Row implements OutboxRow {
+  private payload: { source: ForwardSource; context: CaseContext } | undefined;
+  readonly overrides: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly seq: number,
+    readonly ratingId: string,
+    readonly projectNo: string,
+    readonly assessNumber: number,
+    readonly sessionId: string | null,
+    overrides: string | null,
+    readonly attempts: number,
+    readonly createdMs: number,
+    readonly template: string | null,
+    readonly templateProfile: string | null,
+    private readonly load: LoadPayload,
+  ) {
+    this.overrides = overrides ? (JSON.parse(overrides) as Record<string, string>) : NO_OVERRIDES;
+  }
+
+  get source(): ForwardSource {
+    return this.parsed().source;
+  }
+
+  get context(): CaseContext {
+    return this.parsed().context;
+  }
+
+  private parsed(): { source: ForwardSource; context: CaseContext } {
+    if (!this.payload) {
+      const p = this.load(this.ratingId);
+      this.payload = { source: JSON.parse(p.source) as ForwardSource, context: JSON.parse(p.context) as CaseContext };
     }
-    return payload;
-  };
-  return {
-    seq: r.seq,
-    ratingId: r.rating_id,
-    projectNo: r.project_no,
-    assessNumber: r.assess_number,
-    sessionId: r.session_id,
-    get source() {
-      return get().source;
-    },
-    get context() {
-      return get().context;
-    },
-    template: t.record,
-    templateProfile: t.record_profile,
-    overrides: r.overrides ? (JSON.parse(r.overrides) as Record<string, string>) : {},
-    attempts: r.attempts,
-    createdMs: r.created_ms,
-  };
+    return this.payload;
+  }
+}
+
+const dueToRow = (d: DueRow, load: LoadPayload): OutboxRow => new Row(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], load);
+
+function toRow(r: RawRow, t: Template, load: LoadPayload): OutboxRow {
+  return new Row(r.seq, r.rating_id, r.project_no, r.assess_number, r.session_id, r.overrides, r.attempts, r.created_ms, t.record, t.record_profile, load);
 }
 
 /** Only what mapping needs, so a stored row never carries fields that may later hold personal data. */
@@ -133,41 +163,41 @@ export function forwardSource(r: Rating | ForwardSource): ForwardSource {
 
 function prepare(db: Db) {
   return {
-    insert: db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, session_id, state, attempts, next_attempt_ms, due_ms, created_ms, updated_ms)
-      VALUES (@ratingId, @projectNo, @assessNumber, @sessionId, 'pending', 0, @now, @now, @now, @now) ON CONFLICT (rating_id, project_no) DO NOTHING`),
+    insert: db.prepare(`INSERT INTO forward_outbox (rating_id, payload_id, project_no, assess_number, session_id, state, attempts, next_attempt_ms, due_ms, created_ms, updated_ms)
+      VALUES (@ratingId, @payloadId, @projectNo, @assessNumber, @sessionId, 'pending', 0, @now, @now, @now, @now) ON CONFLICT (rating_id, project_no) DO NOTHING`),
     insertPayload: db.prepare('INSERT INTO forward_payloads (rating_id, source, context, record, record_profile) VALUES (?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO NOTHING'),
+    payloadId: db.prepare('SELECT id FROM forward_payloads WHERE rating_id = ?').pluck(),
     payload: db.prepare('SELECT source, context FROM forward_payloads WHERE rating_id = ?'),
     template: db.prepare('SELECT record, record_profile FROM forward_payloads WHERE rating_id = ?'),
     payloadFull: db.prepare('SELECT source, context FROM forward_payloads WHERE rating_id = ?'),
     updatePayload: db.prepare('UPDATE forward_payloads SET source = @source, record = @record, record_profile = @profile WHERE rating_id = @ratingId'),
-    pendingOf: db.prepare(`SELECT 1 FROM forward_outbox WHERE rating_id = ? AND due_ms IS NOT NULL AND state = 'pending' LIMIT 1`),
-    // A follow-up (assessNumber 2) waits until the first rating of its case has left the queue:
-    // provinces refuse a 追加 rating before the first one (E_NO_FIRST_RATING).
-    // Due rows with their record template in one read; a follow-up (assessNumber 2) waits until the
-    // first rating of its case has left the queue (provinces refuse a 追加 before it: E_NO_FIRST_RATING).
-    // CASE, not OR: SQLite then never runs the subquery for first ratings.
+    openOf: db.prepare(`SELECT seq FROM forward_outbox WHERE rating_id = ? AND due_ms IS NOT NULL`).pluck(),
+    // Due rows not leased now, with their record template, in one read (raw arrays: see DueRow).
+    // `due_ms IS NOT NULL` is "open" (pending, or leased in memory). A follow-up (assessNumber 2)
+    // waits until the first rating of its case has left the queue: provinces refuse a 追加 rating
+    // before the first one (E_NO_FIRST_RATING). CASE, not OR: SQLite then never runs the subquery
+    // for first ratings. LEFT JOIN: a row without a payload id still comes out (slow path by rating_id).
     due: db.prepare(`SELECT o.seq, o.rating_id, o.project_no, o.assess_number, o.session_id, o.overrides, o.attempts, o.created_ms,
         p.record, p.record_profile
-      FROM forward_outbox o JOIN forward_payloads p ON p.rating_id = o.rating_id
-      WHERE o.due_ms IS NOT NULL AND o.due_ms <= @now AND o.state = 'pending'
+      FROM forward_outbox o LEFT JOIN forward_payloads p ON p.id = o.payload_id
+      WHERE o.due_ms IS NOT NULL AND o.due_ms <= @now
+        AND o.seq NOT IN (SELECT value FROM json_each(@leased))
         AND CASE WHEN o.assess_number = 1 THEN 1
-          ELSE NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.state IN ('pending', 'in-flight')) END
-      ORDER BY o.due_ms, o.seq LIMIT @limit`),
-    take: db.prepare(`UPDATE forward_outbox SET state = 'in-flight', updated_ms = @now WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'pending'`),
+          ELSE NOT EXISTS (SELECT 1 FROM forward_outbox f WHERE f.project_no = o.project_no AND f.assess_number = 1 AND f.due_ms IS NOT NULL) END
+      ORDER BY o.due_ms, o.seq LIMIT @limit`).raw(true),
     deliveredMany: db.prepare(`UPDATE forward_outbox SET state = 'delivered', due_ms = NULL, result = @result, attempts = attempts + 1, delivered_ms = @now, updated_ms = @now, last_code = NULL, last_error = NULL
-      WHERE seq IN (SELECT value FROM json_each(@seqs)) AND state = 'in-flight'`),
-    dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', due_ms = NULL, attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND state = 'in-flight'`),
+      WHERE seq IN (SELECT value FROM json_each(@seqs)) AND due_ms IS NOT NULL`),
+    dead: db.prepare(`UPDATE forward_outbox SET state = 'dead', due_ms = NULL, attempts = attempts + 1, last_code = ?, last_error = ?, updated_ms = ? WHERE seq = ? AND due_ms IS NOT NULL`),
     deadLetter: db.prepare(`INSERT INTO forward_dead_letters (outbox_seq, code, reason, died_ms, state) VALUES (?, ?, ?, ?, 'open')`),
-    retry: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = attempts + 1, next_attempt_ms = @at, due_ms = @at, last_code = @code, last_error = @reason, updated_ms = @now WHERE seq = @seq AND state = 'in-flight'`),
-    recover: db.prepare(`UPDATE forward_outbox SET state = 'pending', updated_ms = ? WHERE state = 'in-flight'`),
-    // backlog and oldest from the open-row index; in-flight rows are few and sit at the queue's head
-    counts: db.prepare(`SELECT
+    retry: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = attempts + 1, next_attempt_ms = @at, due_ms = @at, last_code = @code, last_error = @reason, updated_ms = @now WHERE seq = @seq AND due_ms IS NOT NULL`),
+    // backlog and oldest from the open-row indexes (forward_outbox_queue, forward_outbox_open_seq)
+    backlog: db.prepare(`SELECT
         (SELECT count(*) FROM forward_outbox WHERE due_ms IS NOT NULL) AS backlog,
-        (SELECT count(*) FROM forward_outbox WHERE due_ms IS NOT NULL AND state = 'in-flight') AS inFlight,
         (SELECT created_ms FROM forward_outbox WHERE seq = (SELECT min(seq) FROM forward_outbox WHERE due_ms IS NOT NULL)) AS oldest,
-        (SELECT count(*) FROM forward_outbox WHERE state = 'delivered') AS delivered,
         (SELECT count(*) FROM forward_dead_letters WHERE state = 'open') AS deadOpen`),
-    nextDue: db.prepare(`SELECT due_ms AS at FROM forward_outbox WHERE due_ms IS NOT NULL AND state = 'pending' ORDER BY due_ms LIMIT 1`),
+    // a full scan (no index on state, which would cost every delivery an index write): status views only
+    delivered: db.prepare(`SELECT count(*) FROM forward_outbox WHERE state = 'delivered'`).pluck(),
+    nextDue: db.prepare(`SELECT due_ms FROM forward_outbox WHERE due_ms IS NOT NULL AND seq NOT IN (SELECT value FROM json_each(?)) ORDER BY due_ms LIMIT 1`).pluck(),
     listDead: db.prepare(`SELECT d.id, d.outbox_seq AS seq, o.rating_id AS ratingId, o.project_no AS projectNo, o.assess_number AS assessNumber,
         d.code, d.reason, d.died_ms AS diedMs, d.state, o.attempts, o.overrides, d.resolved_by AS resolvedBy, d.resolved_ms AS resolvedMs, d.note
       FROM forward_dead_letters d JOIN forward_outbox o ON o.seq = d.outbox_seq
@@ -203,16 +233,19 @@ function statements(db: Db): Statements {
 export function enqueueForward(db: Db, rating: Rating | ForwardSource, context: CaseContext, nowMs: number, premapped?: Premapped): number {
   const s = statements(db);
   if (rating.caseNumbers.length === 0) return 0;
-  s.insertPayload.run(rating.id, JSON.stringify(forwardSource(rating)), JSON.stringify(context), premapped?.template ?? null, premapped ? premapped.fingerprint : null);
+  const p = s.insertPayload.run(rating.id, JSON.stringify(forwardSource(rating)), JSON.stringify(context), premapped?.template ?? null, premapped ? premapped.fingerprint : null);
+  const payloadId = p.changes === 1 ? p.lastInsertRowid : (s.payloadId.get(rating.id) as number);
   let added = 0;
   for (const projectNo of rating.caseNumbers) {
-    added += s.insert.run({ ratingId: rating.id, projectNo, assessNumber: rating.assessNumber, sessionId: rating.sessionId, now: nowMs }).changes;
+    added += s.insert.run({ ratingId: rating.id, payloadId, projectNo, assessNumber: rating.assessNumber, sessionId: rating.sessionId, now: nowMs }).changes;
   }
   return added;
 }
 
 export class ForwardOutbox {
   private readonly s: Statements;
+  /** seqs claimed by requests under way (see the file comment: leases live in memory only) */
+  private readonly leased = new Set<number>();
 
   constructor(readonly db: Db) {
     this.s = statements(db);
@@ -228,7 +261,7 @@ export class ForwardOutbox {
    * the new record template. Call inside the hub's correction transaction. Returns whether it applied.
    */
   correctGivenAt(ratingId: string, givenAt: string, remap: (source: ForwardSource, context: CaseContext) => Premapped | null): boolean {
-    if (this.s.pendingOf.get(ratingId) === undefined) return false;
+    if (!(this.s.openOf.all(ratingId) as number[]).some((seq) => !this.leased.has(seq))) return false;
     const p = this.s.payloadFull.get(ratingId) as { source: string; context: string } | undefined;
     if (!p) return false;
     const source = JSON.parse(p.source) as ForwardSource;
@@ -244,18 +277,39 @@ export class ForwardOutbox {
     return this.s.hasCase.get(projectNo) !== undefined;
   }
 
-  /** Back to `pending` whatever a dead process left `in-flight`; they are resent (the province answers duplicate). */
-  recoverInFlight(nowMs: number): number {
-    return this.s.recover.run(nowMs).changes;
+  /**
+   * Drops every lease (a worker starting afresh). Rows a dead process was sending are open in the
+   * database already and need nothing: they are sent again and the province answers duplicate.
+   * Returns the leases dropped.
+   */
+  recoverInFlight(_nowMs: number): number {
+    const n = this.leased.size;
+    this.leased.clear();
+    return n;
   }
 
-  /** Claims up to `limit` due rows for one request. */
+  /**
+   * Claims up to `limit` due rows for one request: one read, no write. The rows stay leased to the
+   * caller until `complete` (or `release`) names them; other claims skip them meanwhile.
+   */
   claim(limit: number, nowMs: number): OutboxRow[] {
-    return this.relaxed(this.db.transaction(() => {
-      const rows = this.s.due.all({ now: nowMs, limit }) as (RawRow & Template)[];
-      if (rows.length) this.s.take.run({ now: nowMs, seqs: JSON.stringify(rows.map((r) => r.seq)) });
-      return rows.map((r) => toRow(r, r, this.loadPayload));
-    }));
+    const rows = this.s.due.all({ now: nowMs, limit, leased: this.leasedJson() }) as DueRow[];
+    const out = new Array<OutboxRow>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const d = rows[i]!;
+      this.leased.add(d[0]);
+      out[i] = dueToRow(d, this.loadPayload);
+    }
+    return out;
+  }
+
+  /** Ends leases without recording anything (the caller failed before it had outcomes): the rows are due again. */
+  release(seqs: Iterable<number>): void {
+    for (const seq of seqs) this.leased.delete(seq);
+  }
+
+  private leasedJson(): string {
+    return this.leased.size === 0 ? '[]' : JSON.stringify([...this.leased]);
   }
 
   private readonly loadPayload = (ratingId: string): { source: string; context: string } => {
@@ -264,21 +318,29 @@ export class ForwardOutbox {
     return p;
   };
 
-  /** Records the outcome of a request for each claimed row, in one transaction. */
+  /**
+   * Records the outcome of a request for each claimed row, in one transaction (delivered rows: one
+   * statement per result kind), and ends their leases, also when the write fails (the rows are
+   * then still open and are sent again).
+   */
   complete(results: readonly RowResult[], nowMs: number): void {
     const accepted: number[] = [];
     const duplicate: number[] = [];
     for (const r of results) if (r.kind === 'delivered') (r.result === 'accepted' ? accepted : duplicate).push(r.seq);
-    this.relaxed(this.db.transaction(() => {
-      if (accepted.length) this.s.deliveredMany.run({ result: 'accepted', now: nowMs, seqs: JSON.stringify(accepted) });
-      if (duplicate.length) this.s.deliveredMany.run({ result: 'duplicate', now: nowMs, seqs: JSON.stringify(duplicate) });
-      for (const r of results) {
-        if (r.kind === 'delivered') continue;
-        if (r.kind === 'dead') {
-          if (this.s.dead.run(r.code, r.reason, nowMs, r.seq).changes === 1) this.s.deadLetter.run(r.seq, r.code, r.reason, nowMs);
-        } else this.s.retry.run({ at: r.atMs, code: r.code, reason: r.reason, now: nowMs, seq: r.seq });
-      }
-    }));
+    try {
+      this.relaxed(this.db.transaction(() => {
+        if (accepted.length) this.s.deliveredMany.run({ result: 'accepted', now: nowMs, seqs: JSON.stringify(accepted) });
+        if (duplicate.length) this.s.deliveredMany.run({ result: 'duplicate', now: nowMs, seqs: JSON.stringify(duplicate) });
+        for (const r of results) {
+          if (r.kind === 'delivered') continue;
+          if (r.kind === 'dead') {
+            if (this.s.dead.run(r.code, r.reason, nowMs, r.seq).changes === 1) this.s.deadLetter.run(r.seq, r.code, r.reason, nowMs);
+          } else this.s.retry.run({ at: r.atMs, code: r.code, reason: r.reason, now: nowMs, seq: r.seq });
+        }
+      }));
+    } finally {
+      for (const r of results) this.leased.delete(r.seq);
+    }
   }
 
   /**
@@ -300,19 +362,23 @@ export class ForwardOutbox {
   }
 
   stats(nowMs: number): OutboxStats {
-    const c = this.s.counts.get() as { backlog: number; inFlight: number; oldest: number | null; delivered: number; deadOpen: number };
+    return { ...this.backlog(nowMs), delivered: this.s.delivered.get() as number };
+  }
+
+  /** stats() without the delivered count, which needs a full scan: for gauges and polling. */
+  backlog(nowMs: number): Omit<OutboxStats, 'delivered'> {
+    const c = this.s.backlog.get() as { backlog: number; oldest: number | null; deadOpen: number };
     return {
       backlog: c.backlog,
-      inFlight: c.inFlight,
+      inFlight: this.leased.size,
       oldestAgeS: c.oldest === null ? 0 : Math.max(0, Math.floor((nowMs - c.oldest) / 1000)),
-      delivered: c.delivered,
       deadOpen: c.deadOpen,
     };
   }
 
-  /** Earliest time a pending row becomes due, or null. */
+  /** Earliest due time of an open row not leased now, or null. */
   nextDueMs(): number | null {
-    return (this.s.nextDue.get() as { at: number } | undefined)?.at ?? null;
+    return (this.s.nextDue.get(this.leasedJson()) as number | undefined) ?? null;
   }
 
   row(seq: number): OutboxRow | null {

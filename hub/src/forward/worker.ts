@@ -1,9 +1,11 @@
 /**
  * The delivery worker: claims due outbox rows in batches, maps them (decrypting applicant data
  * only now, only in memory), sends them through the profile's adapter, and records each record's
- * outcome. One request at a time, paced by the profile's rate limit; retries with exponential
- * backoff + jitter; `duplicate` counts as delivered; permanent rejections become dead letters.
- * start()/stop(); the clock, randomness, fetch and sleep are injected.
+ * outcome. `profile.concurrency` lanes each send one batch at a time (disjoint batches, so one
+ * lane prepares or records a batch while the province works on another), paced together by the
+ * profile's rate limit; retries with exponential backoff + jitter, per record and, while the
+ * province fails as a whole, for every lane; `duplicate` counts as delivered; permanent rejections
+ * become dead letters. start()/stop(); the clock, randomness, fetch and sleep are injected.
  */
 import type { Logger } from 'pino';
 import { isHcpError } from '@hcp/protocol';
@@ -36,8 +38,8 @@ export interface WorkerDeps {
   readonly log: Logger;
   readonly fetch?: FetchLike;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** Called once per record outcome (metrics). */
-  readonly onOutcome?: (kind: RowResult['kind'], code: string | null) => void;
+  /** Called once per request for each distinct outcome, with how many records had it (metrics). */
+  readonly onOutcome?: (kind: RowResult['kind'], code: string | null, records: number) => void;
 }
 
 /** Worker state as a union, not booleans. */
@@ -68,6 +70,13 @@ export class ForwardWorker {
   private stopping = new AbortController();
   private readonly sleepers = new Set<AbortController>();
   private nextSendMs = 0;
+  /**
+   * The province as a whole is failing (no answer, 5xx, refused credentials): requests in a row
+   * that came back with every record retryable, and when the next request may go. Records carry
+   * their own backoff too, but without this hold the lanes would walk the whole backlog during an
+   * outage, one failing request per batch, rewriting every row's due time.
+   */
+  private failing = { streak: 0, holdUntil: 0 };
   private lastError: { at: number; code: string; reason: string } | null = null;
   private sent = 0;
 
@@ -119,7 +128,14 @@ export class ForwardWorker {
 
   private async lane(): Promise<void> {
     while (!this.stopping.signal.aborted) {
+      const held = this.failing.holdUntil - this.deps.clock.now();
+      if (held > 0) {
+        // wake() (new records) does not shorten the hold: go round and wait for what is left
+        await this.pause(held);
+        continue;
+      }
       let n = 0;
+      const before = this.deps.clock.now();
       try {
         n = await this.runOnce();
       } catch (err) {
@@ -128,9 +144,13 @@ export class ForwardWorker {
       }
       if (this.stopping.signal.aborted) break;
       if (n === 0) {
+        // Nothing claimable: sleep until the next row not leased to another lane falls due. A row
+        // that was due before the claim and still not claimed is a 追加 waiting for its first
+        // rating: look again at the poll interval rather than spin.
         const now = this.deps.clock.now();
         const due = this.deps.outbox.nextDueMs();
-        await this.pause(Math.max(1, Math.min(this.deps.profile.pollIntervalMs, due === null ? Infinity : due - now)));
+        const poll = this.deps.profile.pollIntervalMs;
+        await this.pause(due === null || due <= before ? poll : Math.max(1, Math.min(poll, due - now)));
       }
     }
   }
@@ -143,6 +163,20 @@ export class ForwardWorker {
       if (this.state.kind !== 'idle') this.state = { kind: 'idle', since: clock.now() };
       return 0;
     }
+    let recorded = false;
+    try {
+      await this.deliver(rows);
+      recorded = true;
+    } finally {
+      // A failure before the outcomes were written (a bug, a database error): the rows stay open
+      // and fall due again instead of staying leased until the next start.
+      if (!recorded) outbox.release(rows.map((r) => r.seq));
+    }
+    return rows.length;
+  }
+
+  private async deliver(rows: readonly OutboxRow[]): Promise<void> {
+    const { outbox, clock } = this.deps;
     const results: RowResult[] = [];
     const sendable: Sendable[] = [];
     for (const row of rows) {
@@ -160,6 +194,7 @@ export class ForwardWorker {
     }
     if (sendable.length) {
       const outcomes = await this.send(sendable);
+      this.noteProvince(outcomes);
       const isolate: Sendable[] = [];
       sendable.forEach((s, i) => {
         const o = outcomes[i]!;
@@ -177,12 +212,21 @@ export class ForwardWorker {
       }
     }
     outbox.complete(results, clock.now());
-    for (const r of results) this.deps.onOutcome?.(r.kind, r.kind === 'delivered' ? r.result : r.code);
+    if (this.deps.onOutcome) {
+      const tally = new Map<string, { kind: RowResult['kind']; code: string; n: number }>();
+      for (const r of results) {
+        const code = r.kind === 'delivered' ? r.result : r.code;
+        const k = `${r.kind}\u0000${code}`;
+        const t = tally.get(k);
+        if (t) t.n++;
+        else tally.set(k, { kind: r.kind, code, n: 1 });
+      }
+      for (const t of tally.values()) this.deps.onOutcome(t.kind, t.code, t.n);
+    }
     const retry = results.find((r) => r.kind === 'retry');
     this.state = retry && retry.kind === 'retry'
       ? { kind: 'backing-off', since: clock.now(), reason: retry.reason }
       : { kind: 'idle', since: clock.now() };
-    return rows.length;
   }
 
   /**
@@ -196,6 +240,17 @@ export class ForwardWorker {
     }
     const [record] = mapRecords(row.source, row.context, applicant, profile, [row.projectNo], row.overrides);
     return JSON.stringify(adapter.map(record!, { profile, nowMs: this.deps.clock.now() }));
+  }
+
+  /** Starts or ends the hold on every lane after a request (see `failing`). */
+  private noteProvince(outcomes: readonly RecordOutcome[]): void {
+    if (outcomes.length > 0 && outcomes.every((o) => o.kind === 'retryable' && !o.isolate)) {
+      const { profile, clock, random } = this.deps;
+      this.failing.streak++;
+      this.failing.holdUntil = clock.now() + backoffDelay(this.failing.streak, profile.retry, random);
+    } else {
+      this.failing = { streak: 0, holdUntil: 0 };
+    }
   }
 
   private toResult(row: OutboxRow, o: RecordOutcome): RowResult {

@@ -1,7 +1,12 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/db.js';
+import { listMigrations, migrate, openDb, type Db } from '../../src/db/db.js';
 import { ForwardOutbox, enqueueForward, toRowResult } from '../../src/forward/outbox.js';
 import { openTestDb, rating, tempDir } from './helpers.js';
+
+const MIGRATIONS = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
 
 class MemAudit {
   readonly entries: { actor: string; action: string; target: string | null; detail?: unknown }[] = [];
@@ -44,15 +49,33 @@ describe('ForwardOutbox', () => {
     expect(enqueueForward(db, rating({ cases: [] }), {}, 1000)).toBe(0);
   });
 
-  it('claims due rows in order, marks them in-flight, and recovers them after a crash', () => {
+  it('claims due rows in order and leases them in memory: a restarted process sends them again', () => {
     for (let i = 0; i < 5; i++) ob.enqueue(rating({ cases: [`C-${i}`] }), {}, 1000 + i);
     const a = ob.claim(2, 2000);
     expect(a.map((r) => r.projectNo)).toEqual(['C-0', 'C-1']);
     expect(ob.stats(2000)).toMatchObject({ backlog: 5, inFlight: 2, oldestAgeS: 1 });
+    expect(ob.nextDueMs()).toBe(1002);
     expect(ob.claim(10, 2000).map((r) => r.projectNo)).toEqual(['C-2', 'C-3', 'C-4']);
     expect(ob.claim(10, 2000)).toEqual([]);
+    expect(ob.nextDueMs()).toBeNull();
+    // a claim writes nothing: the process dies here, and the next one finds every row open
+    expect(db.prepare('SELECT DISTINCT state FROM forward_outbox').pluck().all()).toEqual(['pending']);
+    expect(new ForwardOutbox(db).claim(10, 3000).map((r) => r.projectNo)).toEqual(['C-0', 'C-1', 'C-2', 'C-3', 'C-4']);
+    // a lease given back without an outcome makes the row claimable again
+    ob.release([a[1]!.seq]);
+    expect(ob.claim(10, 3000).map((r) => r.projectNo)).toEqual(['C-1']);
     expect(ob.recoverInFlight(3000)).toBe(5);
     expect(ob.claim(10, 3000)).toHaveLength(5);
+  });
+
+  it('ends the leases of a batch whose outcomes could not be written; the rows stay open', () => {
+    for (let i = 0; i < 3; i++) ob.enqueue(rating({ cases: [`W-${i}`] }), {}, 1000);
+    const rows = ob.claim(10, 1000);
+    db.exec(`CREATE TRIGGER fail_delivery BEFORE UPDATE OF state ON forward_outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    expect(() => ob.complete(rows.map((r) => ({ seq: r.seq, kind: 'delivered' as const, result: 'accepted' as const })), 1000)).toThrow('disk full');
+    db.exec('DROP TRIGGER fail_delivery');
+    expect(ob.stats(1000)).toMatchObject({ backlog: 3, inFlight: 0, delivered: 0 });
+    expect(ob.claim(10, 1000)).toHaveLength(3);
   });
 
   it('records delivered, retry (not due before its time) and dead with a dead letter', () => {
@@ -105,5 +128,34 @@ describe('ForwardOutbox', () => {
     expect(toRowResult(1, { kind: 'accepted' }, 0, null, at)).toEqual({ seq: 1, kind: 'delivered', result: 'accepted' });
     expect(toRowResult(1, { kind: 'retryable', code: 'X', reason: 'r' }, 2, null, at)).toEqual({ seq: 1, kind: 'retry', code: 'X', reason: 'r', atMs: 3000 });
     expect(toRowResult(1, { kind: 'retryable', code: 'X', reason: 'r' }, 2, 3, at)).toMatchObject({ kind: 'dead', code: 'X' });
+  });
+});
+
+describe('migration 105 (leases in memory, payload ids)', () => {
+  it('reopens rows an older release left in flight and links every row to its payload', async () => {
+    const t = tempDir();
+    try {
+      // a database as the release before 105 left it: migrations up to 104 only
+      const old = join(t.dir, 'old-migrations');
+      mkdirSync(old);
+      for (const m of listMigrations([MIGRATIONS])) if (m.version <= 104) copyFileSync(m.path, join(old, m.path.split('/').pop()!));
+      const db = openDb(join(t.dir, 'hub.sqlite'));
+      await migrate(db, [old]);
+      const pay = db.prepare("INSERT INTO forward_payloads (rating_id, source, context, record, record_profile) VALUES (?, '{}', '{}', ?, 'fp')");
+      const row = db.prepare(`INSERT INTO forward_outbox (rating_id, project_no, assess_number, state, attempts, next_attempt_ms, due_ms, created_ms, updated_ms)
+        VALUES (?, ?, 1, ?, 0, 1000, ?, 1000, 1000)`);
+      pay.run('r-1', '{"satisfaction":"5"}');
+      pay.run('r-2', '{"satisfaction":"4"}');
+      row.run('r-1', 'M-1', 'in-flight', 1000);
+      row.run('r-1', 'M-2', 'delivered', null);
+      row.run('r-2', 'M-3', 'pending', 1000);
+      expect(await migrate(db, [MIGRATIONS])).toContain('105_forward_lease');
+      expect(db.prepare('SELECT project_no, state, p.rating_id FROM forward_outbox o JOIN forward_payloads p ON p.id = o.payload_id ORDER BY seq').raw().all())
+        .toEqual([['M-1', 'pending', 'r-1'], ['M-2', 'delivered', 'r-1'], ['M-3', 'pending', 'r-2']]);
+      expect(new ForwardOutbox(db).claim(10, 2000).map((r) => [r.projectNo, r.template])).toEqual([['M-1', '{"satisfaction":"5"}'], ['M-3', '{"satisfaction":"4"}']]);
+      db.close();
+    } finally {
+      t.cleanup();
+    }
   });
 });

@@ -202,4 +202,32 @@ describe('ForwardWorker against the provincial simulator', () => {
     for (let i = 1; i < sends.length; i++) expect(sends[i]! - sends[i - 1]!).toBeGreaterThanOrEqual(100);
     expect(sim.counts().stored).toBe(40);
   });
+
+  it('holds every request while the province fails as a whole, backing off, instead of walking the backlog', async () => {
+    await startSim();
+    for (let i = 0; i < 100; i++) outbox.enqueue(rating({ cases: [`H-${i}`] }), {}, Date.now());
+    let virtual = Date.now();
+    const clock = { now: () => virtual };
+    const sends: number[] = [];
+    const profile = profileFor({ batchSize: 10, concurrency: 1, retry: { baseMs: 100, maxMs: 1000, timeoutMs: 2000 }, pollIntervalMs: 10_000 });
+    worker = new ForwardWorker({
+      outbox, profile, adapter: adapterFor(profile.adapter), clock, random: () => 0.5, log: silent, applicants: () => null,
+      sleep: async (ms) => { virtual += ms; await new Promise((r) => setImmediate(r)); },
+      // the first five requests meet a province that answers 503
+      fetch: (url, init) => {
+        sends.push(virtual);
+        return sends.length <= 5 ? Promise.resolve({ status: 503, text: () => Promise.resolve('{"code":"E_UNAVAILABLE"}') }) : fetch(url, init);
+      },
+    });
+    worker.start();
+    await until(() => outbox.stats(virtual).backlog === 0);
+    // equal jitter with random 0.5 waits 3/4 of min(1000, 100·2^(k-1)) after the k-th failure in a row
+    const gaps = sends.slice(1, 6).map((t, i) => t - sends[i]!);
+    expect(gaps).toEqual([75, 150, 300, 600, 750]);
+    // one batch per failed request was touched; the rest of the backlog waited untouched
+    const tried = db.prepare('SELECT count(*) FROM forward_outbox WHERE attempts > 1').pluck().get();
+    expect(tried).toBe(50);
+    expect(sends).toHaveLength(15);
+    expect(sim.counts().stored).toBe(100);
+  });
 });
