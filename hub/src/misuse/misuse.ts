@@ -21,7 +21,7 @@
  */
 import type { Logger } from 'pino';
 import { HcpError, type Rating, type RatingFlag } from '@hcp/protocol';
-import type { Db } from '../db/db.js';
+import type { Db, Stmt } from '../db/db.js';
 import type { Clock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
 import type { AuditLog } from '../audit.js';
@@ -127,6 +127,8 @@ export function burstMembers<T extends { atMs: number }>(marks: readonly T[], at
 export class MisuseFlags {
   private readonly flagged: (labels?: Record<string, string>, by?: number) => void;
   private readonly failures: (labels?: Record<string, string>, by?: number) => void;
+  /** Prepared once: the hook runs for every stored rating. */
+  private readonly stmts = new Map<string, Stmt>();
 
   constructor(private readonly d: MisuseDeps, private readonly o: MisuseOptions) {
     this.flagged = d.metrics.counter('hcp_hub_misuse_flags_total', 'misuse flags raised by rule');
@@ -134,6 +136,16 @@ export class MisuseFlags {
     d.metrics.gauge('hcp_hub_misuse_flags_open', 'misuse flags not yet acknowledged, by rule', () =>
       (d.db.prepare("SELECT rule, COUNT(*) AS n FROM misuse_flags WHERE state = 'open' GROUP BY rule").all() as { rule: string; n: number }[])
         .map((r) => ({ labels: { rule: r.rule }, value: r.n })));
+  }
+
+  private st(db: Db, sql: string): Stmt {
+    if (db !== this.d.db) return db.prepare(sql);
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
   }
 
   /** Ingest hook (hub.onRatingStored). */
@@ -148,7 +160,7 @@ export class MisuseFlags {
       for (const id of c.ratingIds) {
         const f = this.facts(tx, id);
         if (!f) continue;
-        if (f.atMs !== null) tx.prepare('UPDATE misuse_flags SET given_at = ? WHERE rating_id = ?').run(new Date(f.atMs).toISOString(), id);
+        if (f.atMs !== null) this.st(tx, 'UPDATE misuse_flags SET given_at = ? WHERE rating_id = ?').run(new Date(f.atMs).toISOString(), id);
         raised.push(...this.evaluate(tx, f));
       }
       return raised;
@@ -173,7 +185,7 @@ export class MisuseFlags {
 
   /** Facts of a stored rating (for flags raised on earlier burst members, and corrections). */
   facts(tx: Db, ratingId: string): RatingFacts | null {
-    const r = tx.prepare('SELECT body, flags, given_at AS givenAt, corrected_given_at AS corrected FROM ratings WHERE id = ?').get(ratingId) as
+    const r = this.st(tx, 'SELECT body, flags, given_at AS givenAt, corrected_given_at AS corrected FROM ratings WHERE id = ?').get(ratingId) as
       | { body: string; flags: string; givenAt: string; corrected: string | null } | undefined;
     if (!r) return null;
     const rating = JSON.parse(r.body) as Rating;
@@ -185,7 +197,7 @@ export class MisuseFlags {
     const now = this.d.clock.now();
     const raised: Rule[] = [];
     const flag = (rule: Rule, target: RatingFacts, detail: Record<string, unknown>): void => {
-      const added = tx.prepare(`INSERT INTO misuse_flags (rule, rating_id, hall_id, window_id, device_id, staff_id, level, origin, given_at, detected_at, detail)
+      const added = this.st(tx, `INSERT INTO misuse_flags (rule, rating_id, hall_id, window_id, device_id, staff_id, level, origin, given_at, detected_at, detail)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rule, rating_id) DO NOTHING`).run(
         rule, target.id, target.hallId, target.windowId, target.deviceId, target.staffId, target.level, target.origin,
         target.atMs === null ? target.givenAt : new Date(target.atMs).toISOString(), new Date(now).toISOString(), JSON.stringify(detail)).changes;
@@ -210,7 +222,7 @@ export class MisuseFlags {
 
     // fast-after-open: the session's open time is the hub's clock, the rating's the device's (trusted)
     if (f.origin === 'session' && f.sessionId && this.o.fastAfterOpenS > 0) {
-      const s = tx.prepare('SELECT opened_at AS openedAt FROM sessions WHERE id = ?').get(f.sessionId) as { openedAt: string } | undefined;
+      const s = this.st(tx, 'SELECT opened_at AS openedAt FROM sessions WHERE id = ?').get(f.sessionId) as { openedAt: string } | undefined;
       if (s) {
         const ms = at - Date.parse(s.openedAt);
         if (ms < this.o.fastAfterOpenS * 1000) flag('fast-after-open', f, { secondsAfterOpen: Math.round(ms / 100) / 10, thresholdS: this.o.fastAfterOpenS });
@@ -218,10 +230,10 @@ export class MisuseFlags {
     }
 
     const burst = (kind: 'top' | 'staff-key', scope: string, rule: Rule, count: number, withinS: number): void => {
-      tx.prepare('INSERT INTO misuse_marks (rating_id, kind, scope, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, rating_id) DO UPDATE SET at_ms = excluded.at_ms')
+      this.st(tx, 'INSERT INTO misuse_marks (rating_id, kind, scope, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, rating_id) DO UPDATE SET at_ms = excluded.at_ms')
         .run(f.id, kind, scope, at);
       const w = withinS * 1000;
-      const marks = (tx.prepare('SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms, rating_id')
+      const marks = (this.st(tx, 'SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms, rating_id')
         .all(kind, scope, at - w, at + w) as { id: string; atMs: number }[]);
       const members = burstMembers(marks, at, count, w);
       if (members.length === 0) return;
