@@ -3,8 +3,8 @@
  * (and again for time rules when a device clock gets corrected), stored in `misuse_flags`, shown on
  * the dashboard, acknowledged by an operator (audited). A flag never drops, changes or hides a
  * rating: statistics ignore flags; only a reviewer's exclusion (hub/src/cases) removes a rating
- * from results. The hook runs in its own savepoint and swallows its own errors, so a broken rule
- * can never cost a rating.
+ * from results. The hook swallows its own errors (see guarded()), so a broken rule can never cost a
+ * rating.
  *
  * Rules (thresholds in config `misuse`):
  * - top-burst        ≥ N 非常满意 first ratings at one window within M s (one window serves one
@@ -167,10 +167,16 @@ export class MisuseFlags {
     });
   };
 
+  /**
+   * Runs the rules without a savepoint of their own (it cost more than the rules): each write is one
+   * statement, atomic by itself, so a failing rule can leave at most some of its flags or marks,
+   * never a broken row, and never costs the rating. Only if SQLite itself rolled back the whole
+   * transaction (disk full, I/O error) is the error passed on, so the ingest does not ack a rating
+   * that was not stored.
+   */
   private guarded(tx: Db, after: (fn: () => void) => void, run: () => Rule[]): void {
     try {
-      // a savepoint: a failing rule undoes only its own writes, never the rating
-      const raised = tx.transaction(run)();
+      const raised = run();
       if (raised.length) {
         for (const rule of raised) this.flagged({ rule });
         after(() => {
@@ -178,6 +184,7 @@ export class MisuseFlags {
         });
       }
     } catch (err) {
+      if (!tx.inTransaction) throw err;
       this.failures();
       this.d.log.error({ err }, 'misuse rules failed; the rating is stored unflagged');
     }
@@ -230,8 +237,7 @@ export class MisuseFlags {
     }
 
     const burst = (kind: 'top' | 'staff-key', scope: string, rule: Rule, count: number, withinS: number): void => {
-      this.st(tx, 'INSERT INTO misuse_marks (rating_id, kind, scope, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, rating_id) DO UPDATE SET at_ms = excluded.at_ms')
-        .run(f.id, kind, scope, at);
+      this.st(tx, 'INSERT OR IGNORE INTO misuse_marks (kind, scope, at_ms, rating_id) VALUES (?, ?, ?, ?)').run(kind, scope, at, f.id);
       const w = withinS * 1000;
       const marks = (this.st(tx, 'SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms, rating_id')
         .all(kind, scope, at - w, at + w) as { id: string; atMs: number }[]);

@@ -204,9 +204,11 @@ describe('misuse rules (real SQLite)', () => {
     const next = rating({ at: cn('2026-11-18T07:01:00') });
     store(next);
     expect(db.prepare('SELECT COUNT(*) AS n FROM ratings WHERE id = ?').get(next.id)).toEqual({ n: 1 });
-    // the failing evaluation's own writes (its off-hours flag) were rolled back with its savepoint
-    expect(flagged().some((f) => f.rating_id === next.id)).toBe(false);
+    // the rules before the failing one still flagged it; the failure is counted
+    expect(flagged().filter((f) => f.rating_id === next.id).map((f) => f.rule)).toEqual(['off-hours']);
     expect(metrics.value('hcp_hub_misuse_errors_total')).toBe(1);
+    // the stored rows of the ratings are exactly what was stored
+    expect((db.prepare('SELECT body FROM ratings WHERE id = ?').get(next.id) as { body: string }).body).toBe(JSON.stringify(next));
   });
 
   it('acknowledge: audited with who and the note, all or nothing, never twice', () => {
