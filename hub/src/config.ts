@@ -25,7 +25,7 @@ export const HubConfigSchema = Type.Object(
     mobile: Type.Object(
       {
         followUpWorkingDays: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'a follow-up (追加) rating is accepted until this many working days after the service (Jiangxi 管理办法 第六条: 接受服务后5个工作日内); 0 turns follow-ups off' }),
-        ratePerMin: Type.Integer({ minimum: 1, default: 30, description: 'phone page and rating requests per client address and minute' }),
+        ratePerMin: Type.Integer({ minimum: 1, default: 120, description: 'phone page and rating requests per client address, route and minute (phones behind one hall Wi-Fi NAT or a reverse proxy share an address)' }),
         aspects: Type.Array(
           Type.Object({ code: Type.String({ pattern: '^[A-Za-z0-9_-]{1,16}$' }), name: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
           {
