@@ -264,7 +264,7 @@ export class Hub {
     const f = Fastify({
       loggerInstance: this.log.child({ part: 'http' }), bodyLimit: 1024 * 1024, trustProxy: false,
       // rate-link tokens (/m/r/<token>, sessions/rate-link.ts) are ~130 characters; fastify's default is 100
-      maxParamLength: 512,
+      routerOptions: { maxParamLength: 512 },
       // Errors fastify answers before routing (bad %-escapes, bad content-type headers) get catalog codes too.
       frameworkErrors: (err, _req, reply) => {
         const a = toAnswer(err);

@@ -16,7 +16,7 @@ addStrings({
   'case.state.new': '待回访', 'case.state.contacted': '已回访', 'case.state.rectifying': '整改中', 'case.state.done': '已办结', 'case.state.unable': '无法整改',
   'case.overdue': '逾期', 'case.appealPending': '申诉中', 'case.excluded': '已剔除统计',
   'case.d.rating': '评价', 'case.d.givenAt': '评价时间', 'case.d.reasons': '差评原因', 'case.d.text': '评价内容', 'case.d.item': '办理事项', 'case.d.caseNumbers': '办件编号',
-  'case.d.applicant': '评价人', 'case.d.opened': '受理时间', 'case.d.due': '办理期限', 'case.d.dueEnd': '{d} 当日内', 'case.d.extensions': '延期次数',
+  'case.d.applicant': '评价人', 'case.reveal': '查看联系方式（留痕）', 'case.revealed': '已记录查看', 'case.d.opened': '受理时间', 'case.d.due': '办理期限', 'case.d.dueEnd': '{d} 当日内', 'case.d.extensions': '延期次数',
   'case.d.appealUntil': '申诉截止', 'case.d.closeReason': '关闭原因', 'case.d.version': '版本', 'case.d.channel': '评价渠道',
   'case.appeal.upheldReason.mistaken': '申诉成立（误评）', 'case.appeal.upheldReason.malicious': '申诉成立（恶意差评）',
   'case.act.title': '办理', 'case.act.contact': '记录回访', 'case.act.contactNote': '回访记录（联系方式、群众诉求、核实情况）',
@@ -45,7 +45,7 @@ addStrings({
   'case.state.new': 'New', 'case.state.contacted': 'Contacted', 'case.state.rectifying': 'Rectifying', 'case.state.done': 'Done', 'case.state.unable': 'Unable to rectify',
   'case.overdue': 'Overdue', 'case.appealPending': 'Under appeal', 'case.excluded': 'Excluded from statistics',
   'case.d.rating': 'Rating', 'case.d.givenAt': 'Rated at', 'case.d.reasons': 'Reasons', 'case.d.text': 'Comment', 'case.d.item': 'Service item', 'case.d.caseNumbers': 'Case numbers',
-  'case.d.applicant': 'Citizen', 'case.d.opened': 'Opened', 'case.d.due': 'Due', 'case.d.dueEnd': 'by end of {d}', 'case.d.extensions': 'Extensions',
+  'case.d.applicant': 'Citizen', 'case.reveal': 'Show contact (audited)', 'case.revealed': 'access recorded', 'case.d.opened': 'Opened', 'case.d.due': 'Due', 'case.d.dueEnd': 'by end of {d}', 'case.d.extensions': 'Extensions',
   'case.d.appealUntil': 'Appeal until', 'case.d.closeReason': 'Close reason', 'case.d.version': 'Version', 'case.d.channel': 'Channel',
   'case.appeal.upheldReason.mistaken': 'Appeal upheld (mistaken)', 'case.appeal.upheldReason.malicious': 'Appeal upheld (malicious)',
   'case.act.title': 'Follow-up', 'case.act.contact': 'Record contact', 'case.act.contactNote': 'Contact note (how reached, what the citizen said, findings)',
@@ -207,6 +207,26 @@ function actions(c) {
   return out;
 }
 
+// 回访 needs the citizen's phone: managers and auditors may reveal it (POST /api/sessions/:id/applicant,
+// reason recorded in the audit log, docs/personal-data.md). Shown in place, never stored by the page.
+function revealButton(c) {
+  const b = h('button', { type: 'button', class: 'link', 'data-action': 'reveal' }, t('case.reveal'));
+  b.addEventListener('click', () => {
+    b.disabled = true;
+    api('POST', `/api/sessions/${encodeURIComponent(c.sessionId)}/applicant`, { reason: `差评回访 ${c.id}` })
+      .then((r) => {
+        const el = document.querySelector('#case-detail [data-role="applicant"]');
+        if (el) el.textContent = [r.applicant.name, r.applicant.phone].filter(Boolean).join(' · ');
+        b.replaceWith(h('span', { class: 'note' }, t('case.revealed')));
+      })
+      .catch((err) => {
+        b.disabled = false;
+        ctx.fail(err);
+      });
+  });
+  return b;
+}
+
 function renderDetail() {
   const el = document.getElementById('case-detail');
   if (!el) return;
@@ -230,7 +250,8 @@ function renderDetail() {
       c.rating?.text ? row('case.d.text', c.rating.text) : [],
       c.session ? row('case.d.item', c.session.itemName) : [],
       c.rating?.caseNumbers.length ? row('case.d.caseNumbers', c.rating.caseNumbers.join('、')) : [],
-      c.session?.applicant ? row('case.d.applicant', [c.session.applicant.name, c.session.applicant.phone].filter(Boolean).join(' · ')) : [],
+      c.session?.applicant ? row('case.d.applicant', h('span', { 'data-role': 'applicant' }, [c.session.applicant.name, c.session.applicant.phone].filter(Boolean).join(' · ')),
+        c.sessionId && ctx.can(['manager', 'auditor']) ? [' ', revealButton(c)] : null) : [],
       row('case.d.opened', fmtTime(c.openedAt)),
       row('case.d.due', h('span', { 'data-role': 'due' }, fill(t('case.d.dueEnd'), { d: lastDay(c.dueAt) }))),
       row('case.d.extensions', String(c.extensions)),

@@ -215,6 +215,30 @@ describe.skipIf(!existsSync(CHROMIUM))('差评处理 tab in headless Chromium', 
     await au.click('#lang-toggle');
   });
 
+  it('a manager reveals the citizen\'s phone for 回访 in place; the reveal is audit-logged with the case as reason', async () => {
+    const session = await hub.services.sessions.open({
+      windowId: 'w-01', caseNumbers: ['330100-2026-000777'], item: { code: '330100-000-XK-001', name: '食品经营许可' }, staffId: 'staff-007',
+      applicant: { name: '张三丰', idType: '111', idNumber: '330106199001011234', phone: '13800138000', userType: 'person' },
+    }, 'test', url);
+    const id = seedCase(hub, { sessionId: session.id, text: '材料一次性告知不清' })!;
+    await mgr.click('#tab-cases #case-filter button[type="submit"]');
+    await mgr.click(row(id));
+    await mgr.waitForSelector(`${pane(id)} [data-role="applicant"]:text-is("张** · 138****8000")`);
+    await mgr.click(`${pane(id)} button[data-action="reveal"]`);
+    await mgr.waitForSelector(`${pane(id)} [data-role="applicant"]:text-is("张三丰 · 13800138000")`);
+    await shot(mgr, '11b-revealed');
+    const audit = hub.db.prepare("SELECT actor, detail FROM audit_log WHERE action = 'personal-data.reveal' AND target = ?").all(`session:${session.id}`) as { actor: string; detail: string }[];
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.actor).toBe('user:zhang');
+    expect(audit[0]!.detail).toContain(`差评回访 ${id}`);
+    expect(audit[0]!.detail).not.toContain('13800138000');
+    // an operator sees the masked data and no reveal button
+    await op.click('#tab-cases #case-filter button[type="submit"]');
+    await op.click(row(id));
+    await op.waitForSelector(`${pane(id)} [data-role="applicant"]:text-is("张** · 138****8000")`);
+    expect(await op.$(`${pane(id)} button[data-action="reveal"]`)).toBeNull();
+  });
+
   it('fits a tablet screen without sideways scrolling', async () => {
     const tablet = await browser.newContext({ viewport: { width: 820, height: 1180 }, locale: 'zh-CN', hasTouch: true, storageState: await mgr.context().storageState() });
     const p = await tablet.newPage();
