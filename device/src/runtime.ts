@@ -84,6 +84,7 @@ export class DeviceRuntime {
   private startedMono = 0;
   private dbFullAtBacklog: number | null = null;
   private kickPending = false;
+  private settingsCache: { from: StoredIdentity | null; value: SessionSettings & { telemetryIntervalS: number } } | null = null;
   private openReport: OpenReport = { corruptMovedTo: null, detail: null };
   private readonly hardwareId: string;
 
@@ -167,8 +168,13 @@ export class DeviceRuntime {
   }
 
   settings(): SessionSettings & { telemetryIntervalS: number } {
-    const c = this.o.config;
-    return { ...c.session, telemetryIntervalS: c.telemetry.intervalS, ...(this.stored?.settings ?? {}) };
+    // Read several times per press; rebuilt only when the stored identity (hub settings) changes.
+    const s = this.stored;
+    if (this.settingsCache?.from !== s) {
+      const c = this.o.config;
+      this.settingsCache = { from: s, value: { ...c.session, telemetryIntervalS: c.telemetry.intervalS, ...(s?.settings ?? {}) } };
+    }
+    return this.settingsCache.value;
   }
 
   async start(): Promise<void> {
@@ -422,8 +428,9 @@ export class DeviceRuntime {
     this.render();
   }
 
+  /** Best-effort events go out after the current frame is on the screens (network code is not on the thanks path). */
   private publishEvent(e: DeviceEvent): void {
-    this.link?.publish('events', e);
+    setImmediate(() => this.link?.publish('events', e));
   }
 
   private scheduleTelemetry(): void {

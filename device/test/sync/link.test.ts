@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { AckPeer } from '@hcp/simulator';
 import type { Rating } from '@hcp/protocol';
 import { DeviceRuntime } from '../../src/runtime.js';
+import { openClient } from '../../src/sync/link.js';
 import { loadConfig } from '../../src/config/load.js';
 import { makeIdentity, provision, silent, startBroker, tempDir, testConfig, until, type TestBroker } from '../helpers.js';
 
@@ -219,4 +220,36 @@ describe('sync over in-process aedes', () => {
 
 describe.skipIf(!process.env.HCP_TEST_MQTT_URL)('sync against Mosquitto (needs HCP_TEST_MQTT_URL)', () => {
   suite('mosquitto', () => process.env.HCP_TEST_MQTT_URL!);
+});
+
+describe('openClient', () => {
+  it('mqtt:// runs over the socket it builds itself: connects, gets the PUBACK of a QoS 1 publish', async () => {
+    const b = await startBroker();
+    stops.push(() => b.close());
+    const c = openClient(b.url, { clientId: 'oc-plain', reconnectPeriod: 0, writeCache: false });
+    stops.push(() => new Promise<void>((r) => c.end(true, {}, () => r())));
+    await new Promise<void>((res, rej) => {
+      c.once('connect', () => res());
+      c.once('error', rej);
+    });
+    const err = await new Promise<Error | null | undefined>((res) => c.publish('hcp/v1/t', 'x', { qos: 1 }, (e) => res(e)));
+    expect(err ?? null).toBeNull();
+    expect(c.options).toMatchObject({ protocol: 'mqtt', host: '127.0.0.1', port: Number(new URL(b.url).port), writeCache: false });
+  });
+
+  it('other schemes go through mqtt.connect (its TLS transport)', () => {
+    const c = openClient('mqtts://127.0.0.1:1', { clientId: 'oc-tls', reconnectPeriod: 0, connectTimeout: 200 });
+    c.on('error', () => undefined);
+    expect(c.options.protocol).toBe('mqtts');
+    c.end(true);
+  });
+
+  it('the device link asks mqtt.js not to pre-build its 65,536-entry packet-id buffer cache', async () => {
+    const b = await startBroker();
+    stops.push(() => b.close());
+    const { rt } = await device(b.url);
+    await until(() => rt.link?.current.kind === 'online');
+    const client = (rt.link as unknown as { client: { options: { writeCache?: boolean } } }).client;
+    expect(client.options.writeCache).toBe(false);
+  });
 });
