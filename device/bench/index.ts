@@ -4,6 +4,7 @@
  * raw capability of the layer below, measured in the same run, and the ratio.
  */
 import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { latency } from './latency.js';
 import { drain } from './drain.js';
@@ -19,6 +20,7 @@ const { values: v } = parseArgs({
     runs: { type: 'string' },
     idle: { type: 'string' },
     dir: { type: 'string' },
+    'json-out': { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -31,6 +33,7 @@ if (v.help) {
   --runs     process starts for the start-time median
   --idle     seconds of idling before the steady RSS is read (default 30)
   --dir      where the SQLite files go (the disk measured; default the OS temp dir)
+  --json-out FILE  also write the figures as JSON (read by the root \`npm run bench\` report)
   env HCP_BENCH_WINDOW: batches in flight during the drain (default 8)`);
   process.exit(0);
 }
@@ -48,12 +51,16 @@ const dr = await drain(drainN, dir, mqttUrl, batch);
 const st = await startup(dir, runs, num(v.idle, undefined, 30) * 1000);
 
 const figures: Figure[] = [
-  { name: 'press→committed p50', value: lat.press.p50, unit: 'ms', baselineName: 'bare FULL insert p50', baseline: lat.bare.p50, target: 'ratio ≤ 1.5×', ok: lat.press.p50 <= 1.5 * lat.bare.p50 },
-  { name: 'press→committed p99', value: lat.press.p99, unit: 'ms', baselineName: 'bare FULL insert p99', baseline: lat.bare.p99, target: 'ratio ≤ 1.5×', ok: lat.press.p99 <= 1.5 * lat.bare.p99 },
-  { name: `backlog drain (${dr.n})`, value: dr.drainPerS, unit: 'ratings/s', baselineName: 'raw QoS1 pub→sub, same payloads', baseline: dr.rawPerS, target: '≥ 5,000/s', ok: dr.drainPerS >= 5000 },
-  { name: 'start to ready', value: st.startMs, unit: 'ms', baselineName: 'bare node start', baseline: st.bareStartMs, target: '≤ 1,500 ms', ok: st.startMs <= 1500 },
-  { name: 'RSS 3 s after ready', value: st.rssEarlyMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '(not idle yet)', ok: true },
-  { name: 'idle RSS (steady)', value: st.rssMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '≤ 80 MB', ok: st.rssMb <= 80 },
+  { id: 'device.latency.p50', name: 'press→committed p50', value: lat.press.p50, unit: 'ms', baselineName: 'bare FULL insert p50', baseline: lat.bare.p50, target: 'ratio ≤ 1.5×', ok: lat.press.p50 <= 1.5 * lat.bare.p50 },
+  { id: 'device.latency.p99', name: 'press→committed p99', value: lat.press.p99, unit: 'ms', baselineName: 'bare FULL insert p99', baseline: lat.bare.p99, target: 'ratio ≤ 1.5×', ok: lat.press.p99 <= 1.5 * lat.bare.p99 },
+  { id: 'device.drain', name: `backlog drain (${dr.n})`, value: dr.drainPerS, unit: 'ratings/s', baselineName: 'raw QoS1 pub→sub, same payloads', baseline: dr.rawPerS, target: '≥ 5,000/s', ok: dr.drainPerS >= 5000 },
+  { id: 'device.start', name: 'start to ready', value: st.startMs, unit: 'ms', baselineName: 'bare node start', baseline: st.bareStartMs, target: '≤ 1,500 ms', ok: st.startMs <= 1500 },
+  { id: 'device.rss.early', name: 'RSS 3 s after ready', value: st.rssEarlyMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '(not idle yet)', ok: true },
+  { id: 'device.rss.idle', name: 'idle RSS (steady)', value: st.rssMb, unit: 'MB', baselineName: 'bare node idle', baseline: st.bareRssMb, target: '≤ 80 MB', ok: st.rssMb <= 80 },
 ];
 printTable(figures);
 console.log(`drain: ${dr.n} ratings in ${dr.seconds.toFixed(2)} s, batches of ${dr.batchSize}; peer saw ${JSON.stringify(dr.peer)}`);
+if (v['json-out']) {
+  const settings = { presses, drain: drainN, batch, runs, idleS: num(v.idle, undefined, 30), dir, broker: mqttUrl ?? 'aedes (child process)' };
+  writeFileSync(v['json-out'], `${JSON.stringify({ bench: 'device', node: process.version, settings, figures, drain: dr }, null, 2)}\n`);
+}

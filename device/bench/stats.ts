@@ -6,6 +6,8 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export interface Figure {
+  /** Stable key for machine-readable reports (e.g. `device.latency.p50`). */
+  readonly id: string;
   readonly name: string;
   readonly value: number;
   readonly unit: string;
