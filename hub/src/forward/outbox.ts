@@ -209,6 +209,9 @@ function prepare(db: Db) {
     revive: db.prepare(`UPDATE forward_outbox SET state = 'pending', attempts = 0, next_attempt_ms = @now, due_ms = @now, overrides = @overrides, updated_ms = @now, last_code = NULL, last_error = NULL WHERE seq = @seq AND state = 'dead'`),
     getRow: db.prepare(`SELECT seq, rating_id, project_no, assess_number, session_id, overrides, attempts, created_ms FROM forward_outbox WHERE seq = ?`),
     hasCase: db.prepare(`SELECT 1 FROM forward_outbox WHERE project_no = ? AND assess_number = 1 LIMIT 1`),
+    // prepared once: db.pragma() prepares its statement on every call
+    synchronous: db.prepare('PRAGMA synchronous').pluck(),
+    setSynchronous: [0, 1, 2, 3].map((n) => db.prepare(`PRAGMA synchronous = ${n}`)),
   };
 }
 
@@ -351,13 +354,13 @@ export class ForwardOutbox {
    * written by the ingest transaction under FULL. No await can run in between (synchronous code).
    */
   private relaxed<T>(fn: () => T): T {
-    const before = this.db.pragma('synchronous', { simple: true }) as number;
+    const before = this.s.synchronous.get() as number;
     if (before <= 1) return fn();
-    this.db.pragma('synchronous = NORMAL');
+    this.s.setSynchronous[1]!.run();
     try {
       return fn();
     } finally {
-      this.db.pragma(`synchronous = ${before}`);
+      this.s.setSynchronous[before]!.run();
     }
   }
 

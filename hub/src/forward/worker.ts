@@ -26,7 +26,7 @@ export interface Clock {
  */
 export type ApplicantSource = (sessionId: string) => ApplicantData | null;
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface WorkerDeps {
   readonly outbox: ForwardOutbox;

@@ -10,8 +10,8 @@
  * records; `duplicate` then means stored.
  */
 import {
-  allOutcomes, matchResults, parseJsonObject, statusOutcome, str,
-  type AdapterContext, type HttpRequest, type ProvinceAdapter, type RecordOutcome,
+  allOutcomes, jsonListBytes, matchResults, parseJsonObject, statusOutcome, str,
+  type AdapterContext, type BatchRequest, type HttpRequest, type ProvinceAdapter, type RecordOutcome,
 } from '../adapter.js';
 
 export function recordOutcome(r: Record<string, unknown>): RecordOutcome {
@@ -24,7 +24,9 @@ export function recordOutcome(r: Record<string, unknown>): RecordOutcome {
 
 const url = (base: string, path: string): string => `${base.replace(/\/+$/, '')}${path}`;
 
-function post(profile: AdapterContext['profile'], body: string): HttpRequest {
+function post(profile: AdapterContext['profile'], body: string): HttpRequest;
+function post(profile: AdapterContext['profile'], body: string | Uint8Array): BatchRequest;
+function post(profile: AdapterContext['profile'], body: string | Uint8Array): BatchRequest {
   return {
     url: url(profile.endpoint, '/api/v1/evaluations'),
     method: 'POST',
@@ -42,7 +44,7 @@ export const genericJson: ProvinceAdapter = {
   map: (record) => record,
   envelope: (records) => ({ records }),
   sign: (envelope, { profile }) => post(profile, JSON.stringify(envelope)),
-  requestFromJson: (recordJsons, { profile }) => post(profile, `{"records":[${recordJsons.join(',')}]}`),
+  requestFromJson: (recordJsons, { profile }) => post(profile, jsonListBytes('{"records":[', recordJsons, ']}')),
   parse: (answer, records) => {
     const byStatus = statusOutcome(answer.status, answer.body, records.length);
     if (byStatus) return byStatus;

@@ -54,6 +54,7 @@ describe('generic-json adapter (docs/provincial-generic.md §3)', () => {
   it('builds the same request from record JSON text (fast path)', () => {
     const fast = genericJson.requestFromJson!(records.map((r) => JSON.stringify(r)), ctx);
     const slow = buildRequest(genericJson, records, ctx);
-    expect({ ...fast, body: JSON.parse(fast.body) as unknown }).toEqual({ ...slow, body: JSON.parse(slow.body) as unknown });
+    expect(fast.body).toBeInstanceOf(Uint8Array);
+    expect({ ...fast, body: JSON.parse(Buffer.from(fast.body).toString('utf8')) as unknown }).toEqual({ ...slow, body: JSON.parse(slow.body) as unknown });
   });
 });
