@@ -56,10 +56,16 @@ const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => new Pro
   signal.addEventListener('abort', done, { once: true });
 });
 
+/**
+ * A record on its way. Only small values: `json` is dropped once the request body is built, so
+ * the records' text is garbage while the lane waits for the province (at 500 records per batch,
+ * keeping it made every young-generation GC copy megabytes; an isolated resend reads the row again).
+ */
 interface Sendable {
-  readonly row: OutboxRow;
-  readonly json: string;
+  readonly seq: number;
+  readonly attempts: number;
   readonly key: RecordKey;
+  json: string | null;
 }
 
 export class ForwardWorker {
@@ -157,41 +163,60 @@ export class ForwardWorker {
 
   /** One round: claim a batch, send it, record the outcomes. Returns the records handled. */
   async runOnce(): Promise<number> {
-    const { outbox, profile, clock } = this.deps;
-    const rows = outbox.claim(profile.batchSize, clock.now());
-    if (rows.length === 0) {
+    const { outbox, clock } = this.deps;
+    const batch = this.claim();
+    if (batch === null) {
       if (this.state.kind !== 'idle') this.state = { kind: 'idle', since: clock.now() };
       return 0;
     }
+    const { seqs, sendable, results } = batch;
     let recorded = false;
     try {
-      await this.deliver(rows);
+      await this.deliver(sendable, results);
       recorded = true;
     } finally {
       // A failure before the outcomes were written (a bug, a database error): the rows stay open
       // and fall due again instead of staying leased until the next start.
-      if (!recorded) outbox.release(rows.map((r) => r.seq));
+      if (!recorded) outbox.release(seqs);
     }
-    return rows.length;
+    return seqs.length;
   }
 
-  private async deliver(rows: readonly OutboxRow[]): Promise<void> {
-    const { outbox, clock } = this.deps;
-    const results: RowResult[] = [];
+  /**
+   * Claims a batch and makes each record's text; a record that cannot be made is dead-lettered (or
+   * retried) in `results`. Synchronous, so the claimed rows (with their template text) never sit in
+   * the async frame of runOnce while it waits for the province.
+   */
+  private claim(): { seqs: number[]; sendable: Sendable[]; results: RowResult[] } | null {
+    const { outbox, profile, clock } = this.deps;
+    const rows = outbox.claim(profile.batchSize, clock.now());
+    if (rows.length === 0) return null;
     const sendable: Sendable[] = [];
+    const results: RowResult[] = [];
     for (const row of rows) {
-      try {
-        const applicant = row.sessionId ? this.deps.applicants(row.sessionId) : null;
-        sendable.push({ row, json: this.recordJson(row, applicant), key: { projectNo: row.projectNo, assessNumber: String(row.assessNumber) } });
-      } catch (err) {
-        // A record that can never be accepted is dead-lettered without being sent; anything else waits.
-        const code = isHcpError(err) ? err.code : 'HCP_INTERNAL';
-        const reason = err instanceof Error ? err.message : String(err);
-        results.push(isHcpError(err) && !err.retryable
-          ? { seq: row.seq, kind: 'dead', code, reason }
-          : this.toResult(row, { kind: 'retryable', code, reason }));
-      }
+      const s = this.sendable(row);
+      if ('json' in s) sendable.push(s);
+      else results.push(s);
     }
+    return { seqs: rows.map((r) => r.seq), sendable, results };
+  }
+
+  private sendable(row: OutboxRow): Sendable | RowResult {
+    try {
+      const applicant = row.sessionId ? this.deps.applicants(row.sessionId) : null;
+      return { seq: row.seq, attempts: row.attempts, json: this.recordJson(row, applicant), key: { projectNo: row.projectNo, assessNumber: String(row.assessNumber) } };
+    } catch (err) {
+      // A record that can never be accepted is dead-lettered without being sent; anything else waits.
+      const code = isHcpError(err) ? err.code : 'HCP_INTERNAL';
+      const reason = err instanceof Error ? err.message : String(err);
+      return isHcpError(err) && !err.retryable
+        ? { seq: row.seq, kind: 'dead', code, reason }
+        : this.toResult(row.seq, row.attempts, { kind: 'retryable', code, reason });
+    }
+  }
+
+  private async deliver(sendable: readonly Sendable[], results: RowResult[]): Promise<void> {
+    const { outbox, clock } = this.deps;
     if (sendable.length) {
       const outcomes = await this.send(sendable);
       this.noteProvince(outcomes);
@@ -199,16 +224,23 @@ export class ForwardWorker {
       sendable.forEach((s, i) => {
         const o = outcomes[i]!;
         if (o.kind === 'retryable' && o.isolate && sendable.length > 1) isolate.push(s);
-        else results.push(this.toResult(s.row, o));
+        else results.push(this.toResult(s.seq, s.attempts, o));
       });
       // The batch was refused as a whole: send its records one by one so only the bad one dies.
       for (const s of isolate) {
         if (this.stopping.signal.aborted) {
-          results.push(this.toResult(s.row, { kind: 'retryable', code: 'HCP_UNAVAILABLE', reason: 'stopped before isolating' }));
+          results.push(this.toResult(s.seq, s.attempts, { kind: 'retryable', code: 'HCP_UNAVAILABLE', reason: 'stopped before isolating' }));
           continue;
         }
-        const [o] = await this.send([s]);
-        results.push(this.toResult(s.row, o!));
+        // the text was dropped after the batch request was built: make it again from the row
+        const row = outbox.row(s.seq);
+        const again = row ? this.sendable(row) : null;
+        if (again === null || !('json' in again)) {
+          results.push(again ?? this.toResult(s.seq, s.attempts, { kind: 'retryable', code: 'HCP_INTERNAL', reason: 'outbox row vanished while isolating' }));
+          continue;
+        }
+        const [o] = await this.send([again]);
+        results.push(this.toResult(s.seq, s.attempts, o!));
       }
     }
     outbox.complete(results, clock.now());
@@ -253,10 +285,10 @@ export class ForwardWorker {
     }
   }
 
-  private toResult(row: OutboxRow, o: RecordOutcome): RowResult {
+  private toResult(seq: number, attempts: number, o: RecordOutcome): RowResult {
     const { profile, clock, random } = this.deps;
     if (o.kind === 'retryable' || o.kind === 'rejected') this.lastError = { at: clock.now(), code: o.code, reason: o.reason };
-    return toRowResult(row.seq, o, row.attempts, profile.retry.maxAttempts, (attempt) => clock.now() + backoffDelay(attempt, profile.retry, random));
+    return toRowResult(seq, o, attempts, profile.retry.maxAttempts, (attempt) => clock.now() + backoffDelay(attempt, profile.retry, random));
   }
 
   /** One HTTP request for these records; transport failures make every record retryable. */
@@ -269,11 +301,13 @@ export class ForwardWorker {
     this.nextSendMs = startAt + (records.length * 1000) / profile.rateLimit.recordsPerSecond;
     if (startAt > now) await (this.deps.sleep ?? defaultSleep)(startAt - now, this.stopping.signal);
     const ctx = { profile, nowMs: clock.now() };
-    const jsons = batch.map((b) => b.json);
+    const jsons = batch.map((b) => b.json ?? '');
     // adapters without the JSON fast path get objects (already passed through their map)
     const req = adapter.requestFromJson
       ? adapter.requestFromJson(jsons, ctx)
       : adapter.sign(adapter.envelope(jsons.map((j) => JSON.parse(j) as Record<string, string>), ctx), ctx);
+    jsons.length = 0;
+    for (const b of batch) b.json = null;
     this.state = { kind: 'sending', since: ctx.nowMs, records: records.length };
     this.sent++;
     let answer: HttpAnswer;
