@@ -20,6 +20,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomFillSync } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { uuidv7 } from '@hcp/protocol';
 import { migrate, openDb, type Db } from '../src/db/db.js';
@@ -96,6 +98,14 @@ function machineCpuMs(): number {
 export const cpu = { hub: 0, sim: 0, otherCores: 0 };
 /** Event-loop utilisation of the last forward run: near 100% means the worker was CPU-bound. */
 let lastElu = 0;
+/**
+ * A full GC before each measured section (outside its time), bare and forward alike: the setup
+ * before it (building the bare requests, queueing the worker's records) leaves garbage that is not
+ * the measured side's.
+ */
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
 async function measured<T>(s: Sim, records: number, fn: () => Promise<T>): Promise<T> {
   const h0 = selfCpuMs();
   const s0 = procCpuMs(s.child.pid!);
@@ -158,6 +168,7 @@ export async function bare(s: Sim, batch: number, records: number): Promise<numb
       await res.text();
     }
   };
+  collect();
   const t0 = performance.now();
   await measured(s, records, () => Promise.all(Array.from({ length: profile.concurrency }, lane)));
   const s1 = performance.now() - t0;
@@ -180,16 +191,16 @@ function fill(db: Db, records: number, profile: ProvinceProfile): void {
 }
 
 /**
- * "Anything left?" through the open-row index: this runs in the measured process every 20 ms, so
- * it must not scan the table (a scan for state over the delivered rows cost the worker ~8 µs per
- * record here before).
+ * "Anything left?" through the open-row index: the drain run asks it every 50 ms in the measured
+ * process, so it must not scan the table (a scan for state over the delivered rows cost the worker
+ * ~8 µs per record here before).
  */
 const OPEN_ROW = 'SELECT 1 FROM forward_outbox WHERE due_ms IS NOT NULL LIMIT 1';
 
-async function drain(db: Db, worker: ForwardWorker): Promise<void> {
-  const open = db.prepare(OPEN_ROW);
+/** Until the worker has recorded `records` deliveries (its outcome callback: no polling lag in the measured time). */
+async function drain(worker: ForwardWorker, delivered: Promise<void>): Promise<void> {
   worker.start();
-  while (open.get() !== undefined) await new Promise((r) => setTimeout(r, 20));
+  await delivered;
   await worker.stop();
 }
 
@@ -199,16 +210,25 @@ export async function forward(s: Sim, dir: string, batch: number, records: numbe
   await migrate(db);
   const profile = profileFor(s.url, batch);
   fill(db, records, profile);
+  let done = 0;
+  let allDelivered = (): void => undefined;
+  const delivered = new Promise<void>((resolve) => { allDelivered = resolve; });
   const worker = new ForwardWorker({
     outbox: new ForwardOutbox(db), profile, adapter: adapterFor(profile.adapter), applicants: () => null,
     clock: { now: () => Date.now() }, random: Math.random, log,
+    onOutcome: (kind, _code, n) => {
+      if (kind === 'delivered' && (done += n) >= records) allDelivered();
+    },
   });
+  collect();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  await measured(s, records, () => drain(db, worker));
+  await measured(s, records, () => drain(worker, delivered));
   lastElu = performance.eventLoopUtilization(elu0).utilization;
   const secs = (performance.now() - t0) / 1000;
+  const left = db.prepare(OPEN_ROW).get();
   db.close();
+  if (left !== undefined || done !== records) throw new Error(`forward run: ${done} of ${records} delivered, rows left open: ${left !== undefined}`);
   if ((await stored(s)) !== records) throw new Error(`forward run: simulator stored ${await stored(s)} of ${records}`);
   return records / secs;
 }
@@ -221,9 +241,15 @@ export async function drainAfterOutage(s: Sim, dir: string, records: number, out
   const profile = profileFor(s.url, 500);
   fill(db, records, profile);
   process.stdout.write(' done\n');
+  // the moment the last record is recorded delivered (the loop below only watches at 50 ms steps)
+  let done = 0;
+  let endAt = NaN;
   const worker = new ForwardWorker({
     outbox: new ForwardOutbox(db), profile, adapter: adapterFor(profile.adapter), applicants: () => null,
     clock: { now: () => Date.now() }, random: Math.random, log,
+    onOutcome: (kind, _code, n) => {
+      if (kind === 'delivered' && (done += n) >= records) endAt = performance.now();
+    },
   });
   await sim(s, 'POST', '/sim/outage', { forSeconds: outageS, mode: 'refuse' });
   const outageEnds = performance.now() + outageS * 1000;
@@ -241,7 +267,7 @@ export async function drainAfterOutage(s: Sim, dir: string, records: number, out
       process.stdout.write(`  backlog ${(count.get() as { n: number }).n.toLocaleString('en')}${performance.now() < outageEnds ? ' (province down)' : ''}\n`);
     }
   }
-  const drainS = (performance.now() - outageEnds) / 1000;
+  const drainS = ((Number.isNaN(endAt) ? performance.now() : endAt) - outageEnds) / 1000;
   const r0 = atRecovery ?? { machine: NaN, hub: NaN, sim: NaN };
   const hubMs = selfCpuMs() - r0.hub;
   const simMs = procCpuMs(s.child.pid!) - r0.sim;
