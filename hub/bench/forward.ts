@@ -20,8 +20,6 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomFillSync } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { uuidv7 } from '@hcp/protocol';
 import { migrate, openDb, type Db } from '../src/db/db.js';
@@ -98,14 +96,6 @@ function machineCpuMs(): number {
 export const cpu = { hub: 0, sim: 0, otherCores: 0 };
 /** Event-loop utilisation of the last forward run: near 100% means the worker was CPU-bound. */
 let lastElu = 0;
-/**
- * A full GC before each measured section (outside its time), bare and forward alike: the setup
- * before it (building the bare requests, queueing the worker's records) leaves garbage that is not
- * the measured side's.
- */
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as () => void;
-
 async function measured<T>(s: Sim, records: number, fn: () => Promise<T>): Promise<T> {
   const h0 = selfCpuMs();
   const s0 = procCpuMs(s.child.pid!);
@@ -168,7 +158,6 @@ export async function bare(s: Sim, batch: number, records: number): Promise<numb
       await res.text();
     }
   };
-  collect();
   const t0 = performance.now();
   await measured(s, records, () => Promise.all(Array.from({ length: profile.concurrency }, lane)));
   const s1 = performance.now() - t0;
@@ -220,7 +209,6 @@ export async function forward(s: Sim, dir: string, batch: number, records: numbe
       if (kind === 'delivered' && (done += n) >= records) allDelivered();
     },
   });
-  collect();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   await measured(s, records, () => drain(worker, delivered));
