@@ -127,7 +127,7 @@ export class CitizenScreen implements Screen {
     this.cancel();
     switch (v.kind) {
       case 'prompt':
-        this.later(() => this.input.press({ kind: 'star', level: drawLevel(this.o.random, this.o.weights) }));
+        this.later(() => this.pressStar());
         break;
       case 'reasons': {
         const items = v.items;
@@ -149,6 +149,17 @@ export class CitizenScreen implements Screen {
       default:
         break;
     }
+  }
+
+  /**
+   * The device renders synchronously inside the press: a prompt still on screen afterwards means the
+   * press was ignored (inside the device's response interval, e.g. when a new session arrived right
+   * after a rating), so the citizen presses again after a moment, as a person would. Without this a
+   * stream of sessions superseding each other (same 'prompt' screen) left the citizen waiting forever.
+   */
+  private pressStar(): void {
+    this.input.press({ kind: 'star', level: drawLevel(this.o.random, this.o.weights) });
+    if (this.lastKey === 'prompt' && !this.stopped && !this.quiet && this.pending === null) this.later(() => this.pressStar());
   }
 
   private later(fn: () => void): void {
