@@ -81,7 +81,7 @@ export async function latency(n: number, baseDir: string): Promise<LatencyResult
         pressOnce(i);
         bareOnce(i);
       }
-      if (i % 500 === 499) progress(`latency ${i + 1}/${n}`);
+      if (i % 2000 === 1999) progress(`latency ${i + 1}/${n}`);
     }
     await rt.stop();
     db.close();
