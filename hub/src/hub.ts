@@ -20,6 +20,7 @@ import { loadSecrets, type HubSecrets } from './secrets.js';
 import { DeviceAuth } from './broker/device-auth.js';
 import { EmbeddedBroker } from './broker/embedded.js';
 import { HubLink } from './broker/link.js';
+import { LocalLink } from './broker/local-link.js';
 import { CommandSender } from './broker/commands.js';
 import { writeMosquittoFiles } from './broker/mosquitto.js';
 import { DeviceInbox } from './inbox/inbox.js';
@@ -89,7 +90,7 @@ export class Hub {
   services!: Services;
   secrets!: HubSecrets;
   private broker: EmbeddedBroker | undefined;
-  private link!: HubLink;
+  private link!: HubLink | LocalLink;
   private webhook!: WebhookOutbox;
   private cases: Cases | undefined;
   private addresses: HubAddresses | undefined;
@@ -163,7 +164,11 @@ export class Hub {
       await this.broker.start();
     }
     this.inbox = new DeviceInbox(this.db, this.clock, this.log.child({ part: 'inbox' }), this.metrics);
-    this.link = new HubLink(this.mqttUrl, c.hallId, this.secrets.mqtt, (t, p) => this.inbox.push(t, p), this.log.child({ part: 'mqtt' }));
+    // embedded broker: in-process link (the loopback MQTT client was the ingest bottleneck, broker/local-link.ts)
+    const sink = (t: string, p: Buffer): void => this.inbox.push(t, p);
+    this.link = this.broker
+      ? new LocalLink(this.broker, c.hallId, sink)
+      : new HubLink(this.mqttUrl, c.hallId, this.secrets.mqtt, sink, this.log.child({ part: 'mqtt' }));
     const commands = new CommandSender(this.link, this.clock);
     const keys = new DeviceKeys(this.db, crypto);
     const corrector = new ClockCorrector(this.db);

@@ -1,10 +1,13 @@
 /**
  * The embedded MQTT broker (aedes) with per-device authentication and topic ACLs.
- * The hub does not use the broker object directly for messages: it connects to it like any
- * client (see link.ts), so embedded and external brokers share one code path.
+ * The hub's own consumer talks to it in-process (subscribe/publish below, used by local-link.ts)
+ * instead of over a loopback MQTT connection: that connection carried every rating and every ack
+ * of the hall through one socket, one persistent session and twice the MQTT encoding, and was the
+ * ingest bottleneck (measured in bench/ingest.ts). With an external broker the hub still connects
+ * as a client (link.ts); both links offer the same three calls.
  */
 import { createServer, type Server } from 'node:net';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { DeviceAuth, MqttPrincipal } from './device-auth.js';
 import type { Metrics } from '../metrics.js';
@@ -84,6 +87,37 @@ export class EmbeddedBroker {
       `another MQTT broker may run there: use --mqtt-port 0 for a free port, or --mqtt-url mqtt://127.0.0.1:${this.opts.port} to use that broker`,
     );
     return this.port;
+  }
+
+  /**
+   * Delivers every message matching `filter` to `sink`, in-process (no MQTT session: nothing is
+   * queued for the hub while it is not subscribed, as with an external broker's clean session;
+   * the embedded broker lives and dies with the hub anyway). The device's PUBACK follows the
+   * sink's return, as it followed the hub client's receipt before: the device keeps the rating
+   * in its outbox until the hub's ack. Returns the unsubscribe function.
+   */
+  async subscribe(filter: string, sink: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>> {
+    const broker = this.broker;
+    if (!broker) throw new Error('embedded broker not started');
+    const deliver = (packet: AedesPublishPacket, cb: () => void): void => {
+      try {
+        sink(packet.topic, packet.payload as Buffer);
+      } finally {
+        cb();
+      }
+    };
+    await new Promise<void>((r) => broker.subscribe(filter, deliver, r));
+    return () => new Promise<void>((r) => broker.unsubscribe(filter, deliver, r));
+  }
+
+  /** Publishes as the broker itself (QoS 1); resolves once the matching subscribers were written to. */
+  publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
+    const broker = this.broker;
+    if (!broker) return Promise.reject(new Error('embedded broker not started'));
+    const p = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    return new Promise<void>((resolve, reject) => {
+      broker.publish({ cmd: 'publish', topic, payload: p, qos: 1, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+    });
   }
 
   /** Cuts a device off at once (decommission). Its next connect is refused by authenticate. */

@@ -7,8 +7,8 @@
  * the device keeps them aside). A rating that is neither is not acked and the device re-sends it.
  */
 import {
-  Rating, buildTopic, isUuidV7, validate, verifyRating,
-  type Ack, type ErrorCode, type RatingFlag, type TopicAddress,
+  Ack, Rating, buildTopic, isUuidV7, validate, verifyRating,
+  type ErrorCode, type RatingFlag, type TopicAddress,
 } from '@hcp/protocol';
 import type { Logger } from 'pino';
 import type { Db, Stmt } from '../db/db.js';
@@ -40,10 +40,13 @@ export interface StoredRating {
 export type IngestHook = (tx: Db, rating: StoredRating, after: (fn: () => void | Promise<unknown>) => void) => void;
 
 type AckItem = Ack['items'][number];
+const ACK_MAX_ITEMS = Ack.properties.items.maxItems ?? 200;
 
 export class Ingest {
   private readonly hooks: IngestHook[] = [];
   private insert?: Stmt;
+  private ackQueue = new Map<string, AckItem[]>();
+  private ackFlush: Promise<void> | undefined;
   private readonly results: (l?: Record<string, string>, by?: number) => void;
 
   constructor(
@@ -69,10 +72,40 @@ export class Ingest {
   readonly handle = (ctx: InboxContext, address: TopicAddress, payload: Buffer): void => {
     const items = this.process(ctx, address, payload);
     if (items.length === 0) return;
-    const ack: Ack = { v: 1, at: new Date(ctx.now).toISOString(), items };
     const topic = buildTopic(address.hallId, address.deviceId, 'acks');
-    ctx.after(() => this.link.publish(topic, JSON.stringify(ack)));
+    ctx.after(() => this.queueAck(topic, ctx.now, items));
   };
+
+  /**
+   * Acks of one commit to one device go out as one message (up to the schema's 200 items each):
+   * a device with several batches in flight gets them answered together, so the broker encodes,
+   * writes and awaits a PUBACK for one ack instead of one per batch. Runs after the commit (from
+   * the inbox's after-commit work); the inbox runs all of a commit's after-work in one synchronous
+   * pass, so the microtask that publishes sees every ack of that commit. The returned promise
+   * settles when this ack was handed to the broker (the inbox's stop() waits for it).
+   */
+  private queueAck(topic: string, now: number, items: readonly AckItem[]): Promise<void> {
+    const q = this.ackQueue.get(topic);
+    if (q) q.push(...items);
+    else this.ackQueue.set(topic, [...items]);
+    this.ackFlush ??= new Promise<void>((resolve) => queueMicrotask(() => resolve(this.sendAcks(now))));
+    return this.ackFlush;
+  }
+
+  private async sendAcks(now: number): Promise<void> {
+    const queue = this.ackQueue;
+    this.ackQueue = new Map();
+    this.ackFlush = undefined;
+    const at = new Date(now).toISOString();
+    const sends: Promise<void>[] = [];
+    for (const [topic, items] of queue) {
+      for (let i = 0; i < items.length; i += ACK_MAX_ITEMS) {
+        const ack: Ack = { v: 1, at, items: items.slice(i, i + ACK_MAX_ITEMS) };
+        sends.push(this.link.publish(topic, JSON.stringify(ack)).catch((err: unknown) => this.log.warn({ err, topic }, 'ack not sent; the device re-sends and gets a duplicate ack')));
+      }
+    }
+    await Promise.all(sends);
+  }
 
   private process(ctx: InboxContext, address: TopicAddress, payload: Buffer): AckItem[] {
     let parsed: unknown;

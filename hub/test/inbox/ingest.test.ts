@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestSuite } from './ingest-suite.js';
 import { provisionDevice, startTestHub, type TestHub } from '../helpers/hub.js';
 import { DevicePublisher, makeRating } from '../helpers/publisher.js';
+import { buildTopic } from '@hcp/protocol';
 import type { StoredRating } from '../../src/inbox/ingest.js';
 
 describe('ingest over the embedded broker', () => {
@@ -75,5 +76,67 @@ describe('ingest hooks and clock correction', () => {
     await dev.publishRatings([after]);
     await dev.waitAcks([after.id]);
     expect(t.hub.db.prepare('SELECT corrected_given_at AS c, flags FROM ratings WHERE id = ?').get(after.id)).toEqual({ c: '2026-11-21T01:59:10.000Z', flags: '["clock-corrected"]' });
+  });
+});
+
+describe('acks per commit', () => {
+  let t: TestHub;
+  let a: DevicePublisher;
+  let b: DevicePublisher;
+  beforeAll(async () => {
+    t = await startTestHub();
+    const pa = provisionDevice(t.hub, 'w-a');
+    const pb = provisionDevice(t.hub, 'w-b');
+    a = await new DevicePublisher({ ...pa, mqtt: { ...pa.mqtt, url: t.hub.mqttUrl } }).connect();
+    b = await new DevicePublisher({ ...pb, mqtt: { ...pb.mqtt, url: t.hub.mqttUrl } }).connect();
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await t?.stop();
+  });
+
+  it('the messages of one device committed together are answered by one ack; each device gets its own', async () => {
+    // fed to the inbox directly so that all four messages are in one commit, whatever the timing
+    const [a1, a2, a3, b1] = [makeRating(a.creds), makeRating(a.creds), makeRating(a.creds, { level: 4 }), makeRating(b.creds)];
+    const forged = { ...makeRating(a.creds), level: 1 as const, indicators: ['501'] };
+    const acksOf = (d: DevicePublisher): number => d.messages.filter((m) => m.topic.endsWith('/acks')).length;
+    const [beforeA, beforeB] = [acksOf(a), acksOf(b)];
+    const push = (d: DevicePublisher, ratings: unknown[]): void =>
+      t.hub.inbox.push(buildTopic(d.creds.hallId, d.creds.deviceId, 'ratings'), Buffer.from(JSON.stringify({ v: 1, ratings })));
+    push(a, [a1]);
+    push(b, [b1]);
+    push(a, [a2, forged]);
+    push(a, [a1, a3]); // a1 again in the same commit: stored once, acked as duplicate
+    const commits = t.hub.metrics.value('hcp_hub_inbox_commits_total');
+    t.hub.inbox.flush();
+    expect(t.hub.metrics.value('hcp_hub_inbox_commits_total')).toBe(commits + 1);
+    await a.waitAcks([a1.id, a2.id, a3.id, forged.id]);
+    await b.waitAcks([b1.id]);
+    await new Promise((r) => setTimeout(r, 100)); // no second ack follows
+    expect(acksOf(a)).toBe(beforeA + 1);
+    expect(acksOf(b)).toBe(beforeB + 1);
+    const ack = a.messages.filter((m) => m.topic.endsWith('/acks')).at(-1)!.payload as { items: unknown[] };
+    expect(ack.items).toEqual([
+      { id: a1.id, result: 'stored' },
+      { id: a2.id, result: 'stored' },
+      { id: forged.id, result: 'rejected', code: 'HCP_SIGNATURE_INVALID' },
+      { id: a1.id, result: 'duplicate' },
+      { id: a3.id, result: 'stored' },
+    ]);
+    expect(t.hub.db.prepare('SELECT COUNT(*) AS n FROM ratings WHERE id IN (?, ?, ?, ?, ?)').get(a1.id, a2.id, a3.id, b1.id, forged.id)).toEqual({ n: 4 });
+  });
+
+  it('more than an ack holds (200 items) is split over several acks, none lost', async () => {
+    const ratings = Array.from({ length: 250 }, () => makeRating(a.creds, { level: 3 }));
+    const before = a.messages.filter((m) => m.topic.endsWith('/acks')).length;
+    for (let i = 0; i < ratings.length; i += 50) {
+      t.hub.inbox.push(buildTopic(a.creds.hallId, a.creds.deviceId, 'ratings'), Buffer.from(JSON.stringify({ v: 1, ratings: ratings.slice(i, i + 50) })));
+    }
+    t.hub.inbox.flush();
+    const acks = await a.waitAcks(ratings.map((r) => r.id));
+    expect(acks.every((x) => x.result === 'stored')).toBe(true);
+    const sizes = a.messages.filter((m) => m.topic.endsWith('/acks')).slice(before).map((m) => (m.payload as { items: unknown[] }).items.length);
+    expect(sizes).toEqual([200, 50]);
   });
 });
