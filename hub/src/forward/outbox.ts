@@ -349,8 +349,8 @@ export class ForwardOutbox {
   /**
    * Runs a write with synchronous=NORMAL instead of the hub's FULL, then restores it. Safe here
    * because the forward bookkeeping needs consistency, not durability: WAL + NORMAL never corrupts,
-   * and a claim or outcome lost to a power cut only means the record is sent again, which the
-   * province answers `duplicate` (or rejects again). The rating itself and its outbox rows are
+   * and an outcome lost to a power cut only means the record is sent again, which the province
+   * answers `duplicate` (or rejects again). The rating itself and its outbox rows are
    * written by the ingest transaction under FULL. No await can run in between (synchronous code).
    */
   private relaxed<T>(fn: () => T): T {
