@@ -67,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))('statistics, exports and reports in headl
     expect(await page.textContent('[data-kpi="st.participation"] .n')).toBe('58.3%');
     expect(await page.textContent('[data-kpi="st.rectifyRate"] .n')).toBe('50.0%');
     expect(await page.textContent('[data-kpi="st.defaultShare"] .n')).toBe('25.0%');
-    await page.waitForFunction(() => document.getElementById('tab-charts')?.dataset.total === '12');
+    await page.waitForSelector('#tab-charts[data-total="12"]', { state: 'attached' });
     await page.waitForTimeout(300); // let ECharts paint before the screenshot (not an assertion)
     await shot(page, '01-statistics-tab');
     expect(await page.getAttribute('#exp-ratings-xlsx', 'href')).toBe('/api/exports/ratings?from=2026-11-16&to=2026-11-22&format=xlsx');
