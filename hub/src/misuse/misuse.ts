@@ -236,18 +236,31 @@ export class MisuseFlags {
       }
     }
 
+    // Only the count−1 nearest marks on each side of this rating are read: any window of ≤ withinS
+    // holding ≥ count marks and this rating contains a run of count consecutive marks through it,
+    // and that run lies within them. Reading the whole ±withinS span instead made a burst of n
+    // ratings cost O(n²) rows (a device draining thousands of same-second ratings stalled ingest).
+    // Earlier members further away were flagged when the run that holds them was completed.
     const burst = (kind: 'top' | 'staff-key', scope: string, rule: Rule, count: number, withinS: number): void => {
       this.st(tx, 'INSERT OR IGNORE INTO misuse_marks (kind, scope, at_ms, rating_id) VALUES (?, ?, ?, ?)').run(kind, scope, at, f.id);
       const w = withinS * 1000;
-      const marks = (this.st(tx, 'SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms, rating_id')
-        .all(kind, scope, at - w, at + w) as { id: string; atMs: number }[]);
+      const before = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms >= ?
+        AND (at_ms < ? OR (at_ms = ? AND rating_id < ?)) ORDER BY at_ms DESC, rating_id DESC LIMIT ?`)
+        .all(kind, scope, at - w, at, at, f.id, count - 1) as { id: string; atMs: number }[];
+      const after = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms <= ?
+        AND (at_ms > ? OR (at_ms = ? AND rating_id > ?)) ORDER BY at_ms, rating_id LIMIT ?`)
+        .all(kind, scope, at + w, at, at, f.id, count - 1) as { id: string; atMs: number }[];
+      if (before.length + after.length + 1 < count) return;
+      const marks = [...before.reverse(), { id: f.id, atMs: at }, ...after];
       const members = burstMembers(marks, at, count, w);
       if (members.length === 0) return;
       const detail = {
         count: members.length, threshold: count, withinS, from: new Date(members[0]!.atMs).toISOString(), to: new Date(members[members.length - 1]!.atMs).toISOString(),
         ratingIds: members.slice(0, 20).map((m) => m.id),
       };
+      const has = this.st(tx, 'SELECT 1 FROM misuse_flags WHERE rule = ? AND rating_id = ?');
       for (const m of members) {
+        if (m.id !== f.id && has.get(rule, m.id)) continue; // flagged with an earlier member of this burst
         const target = m.id === f.id ? f : this.facts(tx, m.id);
         if (target) flag(rule, target, detail);
       }

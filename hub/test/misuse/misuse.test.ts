@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import { isHcpError, uuidv7, type Rating } from '@hcp/protocol';
 import { migrate, openDb, type Db } from '../../src/db/db.js';
@@ -179,6 +179,31 @@ describe('misuse rules (real SQLite)', () => {
     const c = rating({ at: t + 100_000, origin: 'staff-key', level: 5 });
     store(c);
     expect(flagged('staff-key-burst').map((f) => f.rating_id).sort()).toEqual([a.id, b.id, c.id].sort());
+  });
+
+  it('a long burst costs each rating a bounded amount of work: 2,000 same-second 非常满意 all flagged, each earlier member read at most once', () => {
+    const t = cn('2026-11-18T11:30:00');
+    const spy = vi.spyOn(flags, 'facts');
+    const all = Array.from({ length: 2000 }, () => rating({ at: t }));
+    // arrival out of time order too: a device's backlog and a second device interleave
+    for (const r of all) store(r);
+    const late = Array.from({ length: 50 }, (_, i) => rating({ at: t - 30_000 + i * 10 }));
+    for (const r of late) store(r);
+    expect(flagged('top-burst')).toHaveLength(all.length + late.length);
+    // only members not yet flagged are read back: at most the first count−1 of the burst, each once
+    expect(spy.mock.calls.length).toBeLessThanOrEqual(DEFAULTS.topBurstCount - 1);
+    spy.mockRestore();
+  });
+
+  it('a burst completed by a rating arriving in the middle flags the neighbours on both sides', () => {
+    const t = cn('2026-11-18T11:40:00');
+    const early = [0, 5].map((s) => rating({ at: t + s * 1000 }));
+    const lateOnes = [50, 55].map((s) => rating({ at: t + s * 1000 }));
+    for (const r of [...early, ...lateOnes]) store(r);
+    expect(flagged('top-burst')).toHaveLength(0);
+    const middle = rating({ at: t + 30_000 });
+    store(middle);
+    expect(flagged('top-burst').map((f) => f.rating_id).sort()).toEqual([...early, middle, ...lateOnes].map((r) => r.id).sort());
   });
 
   it('an untrusted clock is judged when the hub corrects it, and the flag shows the corrected time', () => {
