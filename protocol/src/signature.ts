@@ -56,13 +56,11 @@ export function signRating(r: UnsignedRating, key: string | Uint8Array): Rating 
 }
 
 export function verifyRating(r: Rating, key: string | Uint8Array): boolean {
-  const expected = createHmac('sha256', keyBytes(key)).update(ratingSigningBytes(r)).digest();
-  let given: Buffer;
-  try {
-    given = Buffer.from(r.sig, 'base64url');
-  } catch {
-    return false;
-  }
+  // Compared as the canonical base64url text, not as decoded bytes: the decoder ignores the last
+  // character's two padding bits, so four spellings would decode to one MAC. One accepted spelling
+  // keeps a stored rating's signature non-malleable.
+  const expected = Buffer.from(createHmac('sha256', keyBytes(key)).update(ratingSigningBytes(r)).digest('base64url'));
+  const given = Buffer.from(typeof r.sig === 'string' ? r.sig : '');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 

@@ -41,6 +41,20 @@ describe('rating signature', () => {
     expect(verifyRating({ ...exampleRating, sig: '!!!' }, EXAMPLE_KEY)).toBe(false);
   });
 
+  it('accepts only the canonical spelling: the last character\'s padding bits changed is refused', () => {
+    const s = exampleRating.sig;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(s[s.length - 1]!);
+    // the same six bits but for the low two, which a 32-byte value does not use
+    const variants = [0, 1, 2, 3].map((p) => alphabet[(last & ~3) | p]!).filter((c) => c !== s[s.length - 1]);
+    expect(variants).toHaveLength(3);
+    for (const c of variants) {
+      const sig = s.slice(0, -1) + c;
+      expect(Buffer.from(sig, 'base64url').equals(Buffer.from(s, 'base64url'))).toBe(true); // the same bytes once decoded
+      expect(verifyRating({ ...exampleRating, sig }, EXAMPLE_KEY)).toBe(false);
+    }
+  });
+
   // Any change of any one field (including nested ones) breaks the signature.
   const mutations: [string, (r: Rating) => Rating][] = [
     ['id', (r) => ({ ...r, id: r.id.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })],

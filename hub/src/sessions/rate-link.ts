@@ -14,8 +14,9 @@ export function signRateToken(sessionId: string, expiresMs: number, key: string)
 export function verifyRateToken(token: string, key: string, nowMs: number): { sessionId: string; expiresMs: number } | null {
   const [payload, sig] = token.split('.');
   if (!payload || !sig) return null;
-  const want = createHmac('sha256', Buffer.from(key, 'base64url')).update(payload).digest();
-  const got = Buffer.from(sig, 'base64url');
+  // compared as canonical base64url text: decoded bytes would accept four spellings of one MAC
+  const want = Buffer.from(createHmac('sha256', Buffer.from(key, 'base64url')).update(payload).digest('base64url'));
+  const got = Buffer.from(sig);
   if (got.length !== want.length || !timingSafeEqual(got, want)) return null;
   try {
     const j = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { s?: unknown; e?: unknown };
