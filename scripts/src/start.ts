@@ -68,6 +68,8 @@ interface Proc {
   readonly child: ChildProcess;
 }
 
+const PROGRESS_EVERY_MS = 30_000;
+
 function run(name: string, args: string[], onLine?: (line: string) => void): Proc {
   // Own process group: Ctrl-C reaches only this orchestrator, which stops the parts in order
   // (business, fleet drain and tally, hub, province) instead of all at once.
@@ -76,9 +78,15 @@ function run(name: string, args: string[], onLine?: (line: string) => void): Pro
   child.once('exit', () => live.delete(child));
   const forward = (stream: NodeJS.ReadableStream | null, toErr: boolean): void => {
     if (!stream) return;
+    let lastProgress = 0;
     createInterface({ input: stream }).on('line', (line) => {
       onLine?.(line);
       if (name === 'hub' && line.startsWith('{')) return; // the hub's JSON log goes to .hcp-data/hub.log
+      // the provincial simulator prints its counts every second; every 30 s keeps the addresses above on screen
+      if (name === 'provincial' && line.startsWith('stored ')) {
+        if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+        lastProgress = Date.now();
+      }
       (toErr ? process.stderr : process.stdout).write(`${`[${name}]`.padEnd(13)} ${line}\n`);
     });
   };
@@ -106,6 +114,17 @@ function waitFor<T>(what: string, timeoutMs: number, attach: (done: (v: T) => vo
       resolve(v);
     });
   });
+}
+
+async function devicesOnline(hubUrl: string, token: string, want: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const r = await fetch(`${hubUrl}/api/devices`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+    const list = r?.ok ? ((await r.json()) as { onlineState?: string }[]) : [];
+    if (list.filter((d) => d.onlineState === 'online').length >= want) return;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  console.log(`not every device came online within ${timeoutMs / 1000} s; starting the business system anyway`);
 }
 
 interface Credentials {
@@ -220,8 +239,9 @@ async function main(): Promise<void> {
   procs.push(run('fleet', [SIM_BIN, 'fleet', '--hub', hubUrl, '--token', session.token, '--devices', String(devices), '--sessions', 'business',
     '--data-dir', join(dataDir, 'fleet'), '--think-min', '800', '--think-max', '4000', '--quiet',
     ...(v['kill-every'] ? ['--kill-every', v['kill-every']] : [])]));
-  // give the devices a moment to provision before sessions start arriving
-  await new Promise((r) => setTimeout(r, 3000));
+  // sessions start once the devices are online (a session for a window without one is refused);
+  // after 60 s the business system starts anyway and the refusals show which windows lack one
+  await devicesOnline(hubUrl, session.token, devices, 60_000);
   procs.push(run('business', [SIM_BIN, 'business', '--hub', hubUrl, '--token', creds.businessToken, '--rate', v.rate ?? '1', '--quiet']));
 
   console.log(`
