@@ -9,12 +9,19 @@
  *   its own commands/acks (protocol's mayDevicePublish / mayDeviceSubscribe).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { mayDevicePublish, mayDeviceSubscribe } from '@hcp/protocol';
+import { DEVICE_PUBLISHES, DEVICE_SUBSCRIBES, buildTopic, mayDevicePublish, mayDeviceSubscribe } from '@hcp/protocol';
 import type { Db, Stmt } from '../db/db.js';
 import { verifyPassword } from '../crypto/passwords.js';
 import type { HubSecrets } from '../secrets.js';
 
 export type MqttPrincipal = { readonly kind: 'hub' } | { readonly kind: 'device'; readonly hallId: string; readonly deviceId: string };
+
+/**
+ * mayPublish / maySubscribe as data: 'all' for the hub, else the exact topics a device may use
+ * (a device's rights are a handful of concrete topics, no wildcards). The embedded broker runs in
+ * a worker thread and checks every packet against this list without a round trip.
+ */
+export type TopicAllow = 'all' | { readonly publish: readonly string[]; readonly subscribe: readonly string[] };
 
 export class DeviceAuth {
   private stmt?: Stmt;
@@ -43,5 +50,14 @@ export class DeviceAuth {
 
   maySubscribe(p: MqttPrincipal, filter: string): boolean {
     return p.kind === 'hub' || mayDeviceSubscribe(p, filter);
+  }
+
+  /** The same rights as mayPublish/maySubscribe, listed (tested to agree with them). */
+  allowList(p: MqttPrincipal): TopicAllow {
+    if (p.kind === 'hub') return 'all';
+    return {
+      publish: DEVICE_PUBLISHES.map((k) => buildTopic(p.hallId, p.deviceId, k)),
+      subscribe: DEVICE_SUBSCRIBES.map((k) => buildTopic(p.hallId, p.deviceId, k)),
+    };
   }
 }

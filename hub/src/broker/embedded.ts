@@ -1,30 +1,61 @@
 /**
  * The embedded MQTT broker (aedes) with per-device authentication and topic ACLs.
- * The hub's own consumer talks to it in-process (subscribe/publish below, used by local-link.ts)
- * instead of over a loopback MQTT connection: that connection carried every rating and every ack
- * of the hall through one socket, one persistent session and twice the MQTT encoding, and was the
- * ingest bottleneck (measured in bench/ingest.ts). With an external broker the hub still connects
- * as a client (link.ts); both links offer the same three calls.
+ *
+ * aedes runs in a worker thread (broker-worker.ts); this class is its face on the hub's main
+ * thread and keeps what needs the database here: authentication (DeviceAuth), the refusal counter
+ * and logs. Why a thread: the hub's main thread commits ingest batches synchronously (SQLite,
+ * fsync) and serves HTTP; sharing it with the broker meant every commit stalled the hall's MQTT
+ * traffic and the broker's per-packet work competed with ingest for one core (bench/ingest.ts).
+ *
+ * The hub's own consumer talks to the broker in-process (subscribe/publish below, used by
+ * local-link.ts) instead of over a loopback MQTT connection: that connection carried every rating
+ * and every ack of the hall through one socket, one persistent session and twice the MQTT
+ * encoding. With an external broker the hub still connects as a client (link.ts).
  */
-import { createServer, type Server } from 'node:net';
-import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { HcpError } from '@hcp/protocol';
 import type { Logger } from 'pino';
-import type { DeviceAuth, MqttPrincipal } from './device-auth.js';
+import type { DeviceAuth } from './device-auth.js';
 import type { Metrics } from '../metrics.js';
-import { listen } from './port.js';
+import { WIRE_VERSION, type FromWorker, type ToWorker, type WorkerOptions } from './broker-wire.js';
 
 export const BROKER_CONCURRENCY = 2000;
+/** See WorkerOptions.maxUnconsumed. */
+const MAX_UNCONSUMED = 5000;
 
 export interface EmbeddedBrokerOptions {
   readonly host: string;
   readonly port: number;
 }
 
+type Sink = (topic: string, payload: Buffer) => void;
+
+/**
+ * The worker as compiled JavaScript: next to this module when the hub runs from dist/; from the
+ * package's dist/ when this module runs from TypeScript sources (the tests), so build first.
+ */
+function workerUrl(): URL {
+  for (const rel of ['./broker-worker.js', '../../dist/broker/broker-worker.js']) {
+    const u = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(u))) return u;
+  }
+  throw new Error('hub/dist/broker/broker-worker.js is missing: build the hub first (npx tsc -b hub)');
+}
+
 export class EmbeddedBroker {
-  private broker: Aedes | undefined;
-  private server: Server | undefined;
-  private readonly principals = new WeakMap<Client, MqttPrincipal>();
+  private worker: Worker | undefined;
   private readonly refused: (l?: Record<string, string>) => void;
+  private readonly sinks = new Map<string, Sink>();
+  private readonly subbed = new Map<string, () => void>();
+  /** Client ids connected as last reported by the worker. */
+  private readonly clients = new Set<string>();
+  private clientCount = 0;
+  private pubs: { id: number; topic: string; payload: string | Uint8Array; retain: boolean }[] = [];
+  private readonly pubWaiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextPub = 0;
+  private stopped: (() => void) | undefined;
   port = 0;
 
   constructor(
@@ -34,107 +65,170 @@ export class EmbeddedBroker {
     private readonly opts: EmbeddedBrokerOptions,
   ) {
     this.refused = metrics.counter('hcp_hub_mqtt_refused_total', 'MQTT connects, publishes and subscribes refused by the ACL');
-    metrics.gauge('hcp_hub_mqtt_clients', 'clients connected to the embedded broker', () => this.broker?.connectedClients ?? 0);
+    metrics.gauge('hcp_hub_mqtt_clients', 'clients connected to the embedded broker', () => this.clientCount);
   }
 
   async start(): Promise<number> {
-    const broker = await Aedes.createBroker({
-      // aedes bounds messages in flight through its emitter at 100 by default; a hall draining
-      // backlogs from hundreds of devices at once needs more (measured in bench/ingest.ts)
-      concurrency: BROKER_CONCURRENCY,
-      authenticate: (client, username, password, done) => {
-        this.auth
-          .authenticate(username, password?.toString('utf8'), client.id)
-          .then((p) => {
-            if (!p) {
-              this.refused({ what: 'connect' });
-              const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
-              done(err, false);
-              return;
-            }
-            this.principals.set(client, p);
-            done(null, true);
-          })
-          .catch((err: unknown) => {
-            this.log.error({ err }, 'mqtt authenticate failed');
-            done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
-          });
-      },
-      authorizePublish: (client, packet, done) => {
-        if (!client) return done(null); // the broker's own messages ($SYS, will handling)
-        const p = this.principals.get(client);
-        if (p && this.auth.mayPublish(p, packet.topic)) return done(null);
-        this.refused({ what: 'publish' });
-        this.log.warn({ clientId: client.id, topic: packet.topic }, 'publish refused');
-        done(new Error('topic forbidden'));
-      },
-      authorizeSubscribe: (client, sub, done) => {
-        const p = this.principals.get(client);
-        if (p && this.auth.maySubscribe(p, sub.topic)) return done(null, sub);
-        this.refused({ what: 'subscribe' });
-        this.log.warn({ clientId: client.id, topic: sub.topic }, 'subscribe refused');
-        done(null, null); // SUBACK 0x80 for this filter; the connection stays up
-      },
+    const workerData: WorkerOptions = { host: this.opts.host, port: this.opts.port, concurrency: BROKER_CONCURRENCY, maxUnconsumed: MAX_UNCONSUMED };
+    const worker = new Worker(workerUrl(), { workerData, name: 'hcp-mqtt-broker' });
+    this.worker = worker;
+    const ready = new Promise<number>((resolve, reject) => {
+      let hello = false;
+      const onMessage = (m: FromWorker): void => {
+        if (m.t === 'hello') {
+          hello = true;
+          if (m.v !== WIRE_VERSION) reject(new Error(`hub/dist/broker/broker-worker.js speaks wire version ${m.v}, this hub ${WIRE_VERSION}: rebuild (npx tsc -b hub)`));
+        } else if (m.t === 'listening' && hello) resolve(m.port);
+        else if (m.t === 'listen-error') {
+          reject(m.code === 'HCP_PORT_IN_USE' ? new HcpError('HCP_PORT_IN_USE', { port: this.opts.port, what: 'MQTT' }, { message: m.message }) : new Error(m.message));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`MQTT broker thread exited (${code}) before listening`)));
     });
-    this.broker = broker;
-    // small MQTT packets (acks, PUBACKs) must not wait for Nagle's algorithm
-    this.server = createServer({ noDelay: true }, broker.handle);
-    this.port = await listen(
-      this.server,
-      this.opts.port,
-      this.opts.host,
-      'MQTT',
-      `another MQTT broker may run there: use --mqtt-port 0 for a free port, or --mqtt-url mqtt://127.0.0.1:${this.opts.port} to use that broker`,
-    );
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    try {
+      this.port = await ready;
+    } catch (err) {
+      this.worker = undefined;
+      await worker.terminate();
+      throw err;
+    }
+    worker.on('error', (err) => {
+      // an exception in aedes took the hall's MQTT down: fail as loudly as it did on the main thread
+      this.log.fatal({ err }, 'MQTT broker thread failed');
+      setImmediate(() => {
+        throw err;
+      });
+    });
     return this.port;
   }
 
-  /**
-   * Delivers every message matching `filter` to `sink`, in-process (no MQTT session: nothing is
-   * queued for the hub while it is not subscribed, as with an external broker's clean session;
-   * the embedded broker lives and dies with the hub anyway). The device's PUBACK follows the
-   * sink's return, as it followed the hub client's receipt before: the device keeps the rating
-   * in its outbox until the hub's ack. Returns the unsubscribe function.
-   */
-  async subscribe(filter: string, sink: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>> {
-    const broker = this.broker;
-    if (!broker) throw new Error('embedded broker not started');
-    const deliver = (packet: AedesPublishPacket, cb: () => void): void => {
-      try {
-        sink(packet.topic, packet.payload as Buffer);
-      } finally {
-        cb();
+  private onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case 'msgs': {
+        const buf = Buffer.from(m.buf);
+        let start = 0;
+        try {
+          for (let i = 0; i < m.topics.length; i++) {
+            const end = m.ends[i]!;
+            this.sinks.get(m.filters[i]!)?.(m.topics[i]!, buf.subarray(start, end));
+            start = end;
+          }
+        } finally {
+          // credit after the handover: while this thread is busy (a long commit), the broker
+          // thread holds PUBACKs once maxUnconsumed messages wait here
+          this.send({ t: 'credit', n: m.topics.length });
+        }
+        break;
       }
-    };
-    await new Promise<void>((r) => broker.subscribe(filter, deliver, r));
-    return () => new Promise<void>((r) => broker.unsubscribe(filter, deliver, r));
+      case 'auth':
+        this.auth
+          .authenticate(m.username, m.password, m.clientId)
+          .then((p) => {
+            if (!p) this.refused({ what: 'connect' });
+            this.send({ t: 'auth-r', id: m.id, allow: p ? this.auth.allowList(p) : null });
+          })
+          .catch((err: unknown) => {
+            this.log.error({ err }, 'mqtt authenticate failed');
+            this.send({ t: 'auth-r', id: m.id, allow: 'error' });
+          });
+        break;
+      case 'pub-r':
+        for (const id of m.ok) {
+          this.pubWaiting.get(id)?.resolve();
+          this.pubWaiting.delete(id);
+        }
+        for (const [id, msg] of m.failed) {
+          this.pubWaiting.get(id)?.reject(new Error(msg));
+          this.pubWaiting.delete(id);
+        }
+        break;
+      case 'subbed':
+        this.subbed.get(m.filter)?.();
+        this.subbed.delete(m.filter);
+        break;
+      case 'refused':
+        this.refused({ what: m.what });
+        this.log.warn({ clientId: m.clientId, topic: m.topic }, `${m.what} refused`);
+        break;
+      case 'clients':
+        for (const id of m.connected) this.clients.add(id);
+        for (const id of m.gone) this.clients.delete(id);
+        this.clientCount = m.count;
+        break;
+      case 'stopped':
+        this.stopped?.();
+        break;
+      default:
+        break;
+    }
   }
 
-  /** Publishes as the broker itself (QoS 1); resolves once the matching subscribers were written to. */
-  publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
-    const broker = this.broker;
-    if (!broker) return Promise.reject(new Error('embedded broker not started'));
-    const p = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    return new Promise<void>((resolve, reject) => {
-      broker.publish({ cmd: 'publish', topic, payload: p, qos: 1, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  /**
+   * Delivers every message matching `filter` to `sink` on this thread (no MQTT session: nothing is
+   * queued for the hub while it is not subscribed, as with an external broker's clean session;
+   * the embedded broker lives and dies with the hub anyway). The device's PUBACK follows the
+   * handover to this thread, as it followed the hub client's receipt before: the device keeps the
+   * rating in its outbox until the hub's ack. Returns the unsubscribe function.
+   */
+  async subscribe(filter: string, sink: Sink): Promise<() => Promise<void>> {
+    if (!this.worker) throw new Error('embedded broker not started');
+    this.sinks.set(filter, sink);
+    await new Promise<void>((r) => {
+      this.subbed.set(filter, r);
+      this.send({ t: 'sub', filter });
     });
+    return async () => {
+      this.sinks.delete(filter);
+      this.send({ t: 'unsub', filter });
+    };
+  }
+
+  /**
+   * Publishes as the broker itself (QoS 1); resolves once the matching subscribers were written to.
+   * Publishes made in one turn of the event loop (a commit's acks) cross to the broker thread as
+   * one message.
+   */
+  publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
+    if (!this.worker) return Promise.reject(new Error('embedded broker not started'));
+    const id = ++this.nextPub;
+    if (this.pubs.length === 0) queueMicrotask(() => this.flushPubs());
+    this.pubs.push({ id, topic, payload, retain });
+    return new Promise<void>((resolve, reject) => this.pubWaiting.set(id, { resolve, reject }));
+  }
+
+  private flushPubs(): void {
+    const items = this.pubs;
+    this.pubs = [];
+    if (!this.worker) {
+      for (const it of items) this.pubWaiting.get(it.id)?.reject(new Error('embedded broker stopped'));
+      return;
+    }
+    this.send({ t: 'pub', items });
   }
 
   /** Cuts a device off at once (decommission). Its next connect is refused by authenticate. */
   disconnect(deviceId: string): boolean {
-    const clients = (this.broker as unknown as { clients?: Record<string, Client & { close(cb?: () => void): void }> } | undefined)?.clients;
-    const c = clients?.[deviceId];
-    if (!c) return false;
-    c.close();
-    return true;
+    // asked even when this thread has not heard of the connection yet (reports come in batches)
+    this.send({ t: 'disconnect', clientId: deviceId });
+    return this.clients.has(deviceId);
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    const broker = this.broker;
-    this.server = undefined;
-    this.broker = undefined;
-    if (broker) await new Promise<void>((r) => broker.close(() => r()));
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    const worker = this.worker;
+    if (!worker) return;
+    const done = new Promise<void>((r) => (this.stopped = r));
+    this.send({ t: 'stop' });
+    await Promise.race([done, new Promise((r) => worker.once('exit', r))]);
+    this.worker = undefined;
+    for (const [, w] of this.pubWaiting) w.reject(new Error('embedded broker stopped'));
+    this.pubWaiting.clear();
+    await worker.terminate();
   }
 }

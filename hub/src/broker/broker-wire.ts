@@ -1,0 +1,48 @@
+/**
+ * The messages between the embedded broker's facade (embedded.ts, hub main thread) and the
+ * worker thread that runs aedes (broker-worker.ts). Types only, plus the wire version both sides
+ * check at start: tests run the facade from TypeScript sources but the worker from hub/dist, so a
+ * stale build must fail loudly instead of speaking an old protocol.
+ */
+import type { TopicAllow } from './device-auth.js';
+
+/** Bump on any change to the messages below. */
+export const WIRE_VERSION = 1;
+
+export interface WorkerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** aedes' emitter concurrency. */
+  readonly concurrency: number;
+  /**
+   * Device messages the hub's in-process subscription has not taken yet: above this the worker
+   * delays PUBACKs (aedes then stops reading those connections), so a hub busy committing slows
+   * the devices down instead of queueing without bound.
+   */
+  readonly maxUnconsumed: number;
+}
+
+export type ToWorker =
+  /** Answer to `auth`: null = refused (bad credentials), 'error' = server unavailable. */
+  | { readonly t: 'auth-r'; readonly id: number; readonly allow: TopicAllow | null | 'error' }
+  | { readonly t: 'sub'; readonly filter: string }
+  | { readonly t: 'unsub'; readonly filter: string }
+  /** Publishes as the broker (QoS 1). */
+  | { readonly t: 'pub'; readonly items: readonly { readonly id: number; readonly topic: string; readonly payload: string | Uint8Array; readonly retain: boolean }[] }
+  /** The hub took this many device messages off the port. */
+  | { readonly t: 'credit'; readonly n: number }
+  | { readonly t: 'disconnect'; readonly clientId: string }
+  | { readonly t: 'stop' };
+
+export type FromWorker =
+  | { readonly t: 'hello'; readonly v: number }
+  | { readonly t: 'listening'; readonly port: number }
+  | { readonly t: 'listen-error'; readonly code: string | undefined; readonly message: string }
+  | { readonly t: 'auth'; readonly id: number; readonly username: string | undefined; readonly password: string | undefined; readonly clientId: string }
+  /** Device messages for the hub's subscriptions: message i was published on topics[i], matched filters[i], payload buf[ends[i-1] ?? 0, ends[i]). */
+  | { readonly t: 'msgs'; readonly topics: readonly string[]; readonly filters: readonly string[]; readonly ends: readonly number[]; readonly buf: ArrayBuffer }
+  | { readonly t: 'pub-r'; readonly ok: readonly number[]; readonly failed: readonly (readonly [number, string])[] }
+  | { readonly t: 'subbed'; readonly filter: string }
+  | { readonly t: 'refused'; readonly what: 'publish' | 'subscribe'; readonly clientId: string; readonly topic: string }
+  | { readonly t: 'clients'; readonly connected: readonly string[]; readonly gone: readonly string[]; readonly count: number }
+  | { readonly t: 'stopped' };
