@@ -247,12 +247,16 @@ export class MisuseFlags {
       // both time bounds as plain ranges: SQLite cannot bound an index range by the OR, so without
       // `at_ms <= at` / `at_ms >= at` each query walked every mark of the scope on the far side of
       // `at` (all of a window's history: ~0.6 ms per query at 20k marks, growing for ever)
+      // LIMIT as a literal (count is a config integer, one statement per value): a bound LIMIT is a
+      // parameter the planner may use, so SQLite re-prepares the statement on every run (≈ 5 µs of
+      // the ≈ 7 µs each of these cost with `LIMIT ?`)
+      const lim = Math.max(1, Math.trunc(count - 1));
       const before = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms >= ? AND at_ms <= ?
-        AND (at_ms < ? OR (at_ms = ? AND rating_id < ?)) ORDER BY at_ms DESC, rating_id DESC LIMIT ?`)
-        .all(kind, scope, at - w, at, at, at, f.id, count - 1) as { id: string; atMs: number }[];
+        AND (at_ms < ? OR (at_ms = ? AND rating_id < ?)) ORDER BY at_ms DESC, rating_id DESC LIMIT ${lim}`)
+        .all(kind, scope, at - w, at, at, at, f.id) as { id: string; atMs: number }[];
       const after = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms <= ? AND at_ms >= ?
-        AND (at_ms > ? OR (at_ms = ? AND rating_id > ?)) ORDER BY at_ms, rating_id LIMIT ?`)
-        .all(kind, scope, at + w, at, at, at, f.id, count - 1) as { id: string; atMs: number }[];
+        AND (at_ms > ? OR (at_ms = ? AND rating_id > ?)) ORDER BY at_ms, rating_id LIMIT ${lim}`)
+        .all(kind, scope, at + w, at, at, at, f.id) as { id: string; atMs: number }[];
       if (before.length + after.length + 1 < count) return;
       const marks = [...before.reverse(), { id: f.id, atMs: at }, ...after];
       const members = burstMembers(marks, at, count, w);
