@@ -7,7 +7,7 @@
 import type { TopicAllow } from './device-auth.js';
 
 /** Bump on any change to the messages below. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 export interface WorkerOptions {
   readonly host: string;
@@ -31,6 +31,7 @@ export type ToWorker =
   | { readonly t: 'pub'; readonly items: readonly { readonly id: number; readonly topic: string; readonly payload: string | Uint8Array; readonly retain: boolean }[] }
   /** The hub took this many device messages off the port. */
   | { readonly t: 'credit'; readonly n: number }
+  | { readonly t: 'refused-r'; readonly id: number }
   | { readonly t: 'disconnect'; readonly clientId: string }
   | { readonly t: 'stop' };
 
@@ -43,6 +44,7 @@ export type FromWorker =
   | { readonly t: 'msgs'; readonly topics: readonly string[]; readonly filters: readonly string[]; readonly ends: readonly number[]; readonly buf: ArrayBuffer }
   | { readonly t: 'pub-r'; readonly ok: readonly number[]; readonly failed: readonly (readonly [number, string])[] }
   | { readonly t: 'subbed'; readonly filter: string }
-  | { readonly t: 'refused'; readonly what: 'publish' | 'subscribe'; readonly clientId: string; readonly topic: string }
+  /** The worker answers the client (SUBACK 0x80, disconnect) only after `refused-r`, so the count is current when the client learns of it. */
+  | { readonly t: 'refused'; readonly id: number; readonly what: 'publish' | 'subscribe'; readonly clientId: string; readonly topic: string }
   | { readonly t: 'clients'; readonly connected: readonly string[]; readonly gone: readonly string[]; readonly count: number }
   | { readonly t: 'stopped' };

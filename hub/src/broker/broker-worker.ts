@@ -28,6 +28,14 @@ const toAllowed = (a: TopicAllow): Allowed =>
   a === 'all' ? { all: true, publish: new Set(), subscribe: new Set() } : { all: false, publish: new Set(a.publish), subscribe: new Set(a.subscribe) };
 
 const allowed = new WeakMap<Client, Allowed>();
+const refusedWaiting = new Map<number, () => void>();
+let nextRefused = 0;
+/** Reports a refusal and answers the client once the hub has counted it. */
+const refuse = (what: 'publish' | 'subscribe', client: Client, topic: string, answer: () => void): void => {
+  const id = ++nextRefused;
+  refusedWaiting.set(id, answer);
+  post({ t: 'refused', id, what, clientId: client.id, topic });
+};
 const authWaiting = new Map<number, (allow: TopicAllow | null | 'error') => void>();
 let nextAuth = 0;
 
@@ -49,14 +57,12 @@ const broker = await Aedes.createBroker({
     if (!client) return done(null); // the broker's own messages ($SYS, will handling)
     const a = allowed.get(client);
     if (a && (a.all || a.publish.has(packet.topic))) return done(null);
-    post({ t: 'refused', what: 'publish', clientId: client.id, topic: packet.topic });
-    done(new Error('topic forbidden'));
+    refuse('publish', client, packet.topic, () => done(new Error('topic forbidden')));
   },
   authorizeSubscribe: (client, sub, done) => {
     const a = allowed.get(client);
     if (a && (a.all || a.subscribe.has(sub.topic))) return done(null, sub);
-    post({ t: 'refused', what: 'subscribe', clientId: client.id, topic: sub.topic });
-    done(null, null); // SUBACK 0x80 for this filter; the connection stays up
+    refuse('subscribe', client, sub.topic, () => done(null, null)); // SUBACK 0x80 for this filter; the connection stays up
   },
 });
 
@@ -175,6 +181,12 @@ port.on('message', (m: ToWorker) => {
         broker.publish({ cmd: 'publish', topic: it.topic, payload, qos: 1, retain: it.retain, dup: false }, (err) => pubDone(it.id, err));
       }
       break;
+    case 'refused-r': {
+      const answer = refusedWaiting.get(m.id);
+      refusedWaiting.delete(m.id);
+      answer?.();
+      break;
+    }
     case 'credit':
       unconsumed -= m.n;
       if (unconsumed <= opts.maxUnconsumed && held.length) {
@@ -190,6 +202,8 @@ port.on('message', (m: ToWorker) => {
     }
     case 'stop': {
       for (const cb of held.splice(0)) cb();
+      for (const answer of refusedWaiting.values()) answer();
+      refusedWaiting.clear();
       broker.close(() => server.close(() => {
         post({ t: 'stopped' });
         port.close();

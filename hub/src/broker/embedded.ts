@@ -152,6 +152,7 @@ export class EmbeddedBroker {
       case 'refused':
         this.refused({ what: m.what });
         this.log.warn({ clientId: m.clientId, topic: m.topic }, `${m.what} refused`);
+        this.send({ t: 'refused-r', id: m.id });
         break;
       case 'clients':
         for (const id of m.connected) this.clients.add(id);

@@ -14,6 +14,8 @@ export interface InboxContext {
   readonly tx: Db;
   /** Unix ms at the start of this batch (injected clock). */
   readonly now: number;
+  /** `now` as an ISO instant (made once per batch). */
+  readonly nowIso: string;
   /** Runs after the commit; a returned promise is awaited on stop(). */
   after(fn: () => void | Promise<unknown>): void;
 }
@@ -85,6 +87,7 @@ export class DeviceInbox {
     this.queue = [];
     const after: (() => void | Promise<unknown>)[] = [];
     const now = this.clock.now();
+    const nowIso = new Date(now).toISOString();
     const one = this.db.transaction((ctx: InboxContext, address: TopicAddress, payload: Buffer) => {
       this.handlers.get(address.kind as DevicePublishKind)?.(ctx, address, payload);
     });
@@ -92,7 +95,7 @@ export class DeviceInbox {
       this.db.transaction(() => {
         for (const m of batch) {
           const mine: (() => void | Promise<unknown>)[] = [];
-          const ctx: InboxContext = { tx: this.db, now, after: (fn) => mine.push(fn) };
+          const ctx: InboxContext = { tx: this.db, now, nowIso, after: (fn) => mine.push(fn) };
           try {
             one(ctx, m.address, m.payload); // nested transaction = savepoint
             after.push(...mine);

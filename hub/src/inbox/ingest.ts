@@ -46,6 +46,8 @@ export class Ingest {
   private readonly hooks: IngestHook[] = [];
   private insert?: Stmt;
   private ackQueue = new Map<string, AckItem[]>();
+  /** Device boots whose clock offset is committed (see one()). */
+  private readonly learnedBoots = new Set<string>();
   private ackFlush: Promise<void> | undefined;
   private readonly results: (l?: Record<string, string>, by?: number) => void;
 
@@ -73,7 +75,7 @@ export class Ingest {
     const items = this.process(ctx, address, payload);
     if (items.length === 0) return;
     const topic = buildTopic(address.hallId, address.deviceId, 'acks');
-    ctx.after(() => this.queueAck(topic, ctx.now, items));
+    ctx.after(() => this.queueAck(topic, ctx.nowIso, items));
   };
 
   /**
@@ -84,19 +86,24 @@ export class Ingest {
    * pass, so the microtask that publishes sees every ack of that commit. The returned promise
    * settles when this ack was handed to the broker (the inbox's stop() waits for it).
    */
-  private queueAck(topic: string, now: number, items: readonly AckItem[]): Promise<void> {
+  private queueAck(topic: string, at: string, items: readonly AckItem[]): Promise<void> {
     const q = this.ackQueue.get(topic);
     if (q) q.push(...items);
     else this.ackQueue.set(topic, [...items]);
-    this.ackFlush ??= new Promise<void>((resolve) => queueMicrotask(() => resolve(this.sendAcks(now))));
+    this.ackFlush ??= new Promise<void>((resolve) => queueMicrotask(() => resolve(this.sendAcks(at))));
     return this.ackFlush;
   }
 
-  private async sendAcks(now: number): Promise<void> {
+  private async sendAcks(at: string): Promise<void> {
     const queue = this.ackQueue;
     this.ackQueue = new Map();
     this.ackFlush = undefined;
-    const at = new Date(now).toISOString();
+    // stored/duplicate are counted here, once committed (rejections when they happen, in process())
+    let stored = 0;
+    let duplicate = 0;
+    for (const items of queue.values()) for (const it of items) if (it.result === 'stored') stored++; else if (it.result === 'duplicate') duplicate++;
+    if (stored) this.results({ result: 'stored' }, stored);
+    if (duplicate) this.results({ result: 'duplicate' }, duplicate);
     const sends: Promise<void>[] = [];
     for (const [topic, items] of queue) {
       for (let i = 0; i < items.length; i += ACK_MAX_ITEMS) {
@@ -150,7 +157,7 @@ export class Ingest {
     if (dev.hallId !== r.hallId) return 'HCP_TOPIC_FORBIDDEN';
     if (!verifyRating(r, dev.key)) return 'HCP_SIGNATURE_INVALID';
 
-    const nowIso = new Date(ctx.now).toISOString();
+    const nowIso = ctx.nowIso;
     const flags: RatingFlag[] = [...r.flags];
     let corrected: string | null = null;
     if (!r.clock.trusted) {
@@ -160,13 +167,21 @@ export class Ingest {
         if (!flags.includes('clock-corrected')) flags.push('clock-corrected');
       }
     }
-    if (this.store(ctx.tx, r, flags, corrected, nowIso, ctx.after) === 'duplicate') {
-      this.results({ result: 'duplicate' });
-      return { id: r.id, result: 'duplicate' };
+    if (this.store(ctx.tx, r, flags, corrected, nowIso, ctx.after) === 'duplicate') return { id: r.id, result: 'duplicate' };
+    // a trusted rating teaches the offset of its boot; earlier untrusted ratings of that boot get
+    // corrected. The first offset of a boot is kept for good, so once one is committed the later
+    // ratings of that boot skip the statement (remembered only after the commit: a rolled-back
+    // offset must be learned again).
+    if (r.clock.trusted) {
+      const boot = `${r.deviceId}\n${r.clock.bootId}`;
+      if (!this.learnedBoots.has(boot)) {
+        this.corrector.learn(r.deviceId, r.clock.bootId, Date.parse(r.givenAt) - r.clock.monoMs, nowIso);
+        ctx.after(() => {
+          if (this.learnedBoots.size >= 100_000) this.learnedBoots.clear();
+          this.learnedBoots.add(boot);
+        });
+      }
     }
-    // a trusted rating teaches the offset of its boot; earlier untrusted ratings of that boot get corrected
-    if (r.clock.trusted) this.corrector.learn(r.deviceId, r.clock.bootId, Date.parse(r.givenAt) - r.clock.monoMs, nowIso);
-    this.results({ result: 'stored' });
     return { id: r.id, result: 'stored' };
   }
 
