@@ -254,12 +254,16 @@ async function brokerRestarts(mode: 'mosquitto' | 'embedded'): Promise<void> {
   const db = new Database(join(hubDir, 'hub.db'), { readonly: true });
   const body = db.prepare<[string], { body: string }>('SELECT body FROM ratings WHERE id = ?');
   const cases = ids.flatMap((id) => (JSON.parse(body.get(id)!.body) as { caseNumbers: string[] }).caseNumbers);
+  // what the hub holds besides delivered records: said in the failure message if the counts disagree
+  const undelivered = db.prepare(`SELECT o.seq, o.state, d.code, d.reason FROM forward_outbox o LEFT JOIN forward_dead_letters d ON d.outbox_seq = o.seq
+    WHERE o.state <> 'delivered' OR d.id IS NOT NULL LIMIT 20`).all();
+  const outboxRows = (db.prepare('SELECT COUNT(*) AS n FROM forward_outbox').get() as { n: number }).n;
   db.close();
   expect(cases.length).toBeGreaterThanOrEqual(ids.length); // business sessions: every rating has a case
 
   // Province: each case number stored and answered `accepted` exactly once.
   const counts = (await (await fetch(`${sim.url}/sim/counts`)).json()) as { stored: number; answers: { accepted: number; duplicate?: number } };
-  expect(counts.stored).toBe(cases.length);
+  expect(counts.stored, JSON.stringify({ counts, outboxRows, undelivered })).toBe(cases.length);
   expect(counts.answers.accepted).toBe(cases.length);
   for (const cn of cases) expect((await fetch(`${sim.url}/sim/records/${encodeURIComponent(cn)}/1`)).status).toBe(200);
   if (mosq) expect(mosq.starts).toBe(ROUNDS + 1);
