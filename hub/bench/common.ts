@@ -75,6 +75,13 @@ export async function stopChild(c: Child): Promise<void> {
   if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
 }
 
+/** CPU seconds every core of the machine has been busy so far (/proc/stat: all but idle and iowait). */
+export function machineCpuS(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
+}
+
 /** CPU seconds (user+system) and RSS bytes of a process, from /proc. */
 export function procSample(pid: number): { cpuS: number; rssBytes: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

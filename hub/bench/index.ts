@@ -8,6 +8,7 @@
  *   --seconds S        ingest measuring window (default 10)
  *   --batch B          ratings per MQTT message (default 1: a device sending each rating as given)
  *   --inflight K       unacked batches per device (default 2)
+ *   --pairs P          alternating bare/hub ingest runs (default 3; the summary is the median pair)
  *   --hb-devices N     heartbeating devices (default 5000)
  *   --hb-seconds S     heartbeat window (default 15)
  *   --heartbeat S      telemetry interval per device (default 10)
@@ -26,12 +27,12 @@ export async function main(argv = process.argv.slice(3)): Promise<void> {
   const { values: v } = parseArgs({
     args: argv,
     options: {
-      only: { type: 'string' }, devices: { type: 'string' }, seconds: { type: 'string' }, batch: { type: 'string' }, inflight: { type: 'string' },
+      only: { type: 'string' }, devices: { type: 'string' }, seconds: { type: 'string' }, batch: { type: 'string' }, inflight: { type: 'string' }, pairs: { type: 'string' },
       'hb-devices': { type: 'string' }, 'hb-seconds': { type: 'string' }, heartbeat: { type: 'string' }, all: { type: 'boolean' }, 'json-out': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) {
-    console.log('usage: npm run bench -w hub -- [--only ingest|heartbeat|forward] [--devices 500] [--seconds 10] [--batch 1] [--inflight 2] [--hb-devices 5000] [--hb-seconds 15] [--heartbeat 10] [--all] [--json-out FILE]');
+    console.log('usage: npm run bench -w hub -- [--only ingest|heartbeat|forward] [--devices 500] [--seconds 10] [--batch 1] [--inflight 2] [--pairs 3] [--hb-devices 5000] [--hb-seconds 15] [--heartbeat 10] [--all] [--json-out FILE]');
     return;
   }
   const n = (s: string | undefined, d: number): number => (s === undefined ? d : Number(s));
@@ -41,7 +42,7 @@ export async function main(argv = process.argv.slice(3)): Promise<void> {
   console.log(`hcp hub benchmarks on ${process.version}, ${cpus().length} cores`);
   for (const p of parts) {
     try {
-      if (p === 'ingest') summary.ingest = await ingestBench({ devices: n(v.devices, 500), seconds: n(v.seconds, 10), batch: n(v.batch, 1), inflight: n(v.inflight, 2) }, log);
+      if (p === 'ingest') summary.ingest = await ingestBench({ devices: n(v.devices, 500), seconds: n(v.seconds, 10), batch: n(v.batch, 1), inflight: n(v.inflight, 2), pairs: n(v.pairs, 3) }, log);
       else if (p === 'heartbeat') summary.heartbeat = await heartbeatBench({ devices: n(v['hb-devices'], 5000), seconds: n(v['hb-seconds'], 15), heartbeatS: n(v.heartbeat, 10) }, log);
       else if (p === 'forward') summary.forward = await forwardRun();
       else throw new Error(`unknown part ${p}`);
