@@ -19,7 +19,7 @@ import { DataCrypto, watchKeyRing } from './crypto/data-key.js';
 import { loadSecrets, type HubSecrets } from './secrets.js';
 import { DeviceAuth } from './broker/device-auth.js';
 import { EmbeddedBroker } from './broker/embedded.js';
-import { HubLink } from './broker/link.js';
+import { HubLink, type MessageSink } from './broker/link.js';
 import { LocalLink } from './broker/local-link.js';
 import { CommandSender } from './broker/commands.js';
 import { writeMosquittoFiles } from './broker/mosquitto.js';
@@ -159,18 +159,18 @@ export class Hub {
     registry.ensureHall(c.hallId, c.hallName);
 
     const deviceAuth = new DeviceAuth(this.db, this.secrets.mqtt);
+    const keys = new DeviceKeys(this.db, crypto);
     if (!c.mqttUrl) {
-      this.broker = new EmbeddedBroker(deviceAuth, this.log.child({ part: 'broker' }), this.metrics, { host: c.mqttHost, port: c.mqttPort });
+      this.broker = new EmbeddedBroker(deviceAuth, this.log.child({ part: 'broker' }), this.metrics, { host: c.mqttHost, port: c.mqttPort }, keys);
       await this.broker.start();
     }
     this.inbox = new DeviceInbox(this.db, this.clock, this.log.child({ part: 'inbox' }), this.metrics);
     // embedded broker: in-process link (the loopback MQTT client was the ingest bottleneck, broker/local-link.ts)
-    const sink = (t: string, p: Buffer): void => this.inbox.push(t, p);
+    const sink: MessageSink = (t, p, pre) => this.inbox.push(t, p, pre);
     this.link = this.broker
       ? new LocalLink(this.broker, c.hallId, sink)
       : new HubLink(this.mqttUrl, c.hallId, this.secrets.mqtt, sink, this.log.child({ part: 'mqtt' }));
     const commands = new CommandSender(this.link, this.clock);
-    const keys = new DeviceKeys(this.db, crypto);
     const corrector = new ClockCorrector(this.db);
     this.corrector = corrector;
     for (const l of this.pendingCorrectionListeners.splice(0)) corrector.onCorrected(l);

@@ -4,10 +4,15 @@
  * the two share the machine's cores. Everything that needs the database stays on the main thread:
  * authentication is asked for (`auth`) and answered with the client's topic allow-list, device
  * messages go to the hub in batches (`msgs`), acks and commands come back as `pub`.
+ * This thread also checks each rating message's schema and signatures with the key the hub gave
+ * the connection and marks the messages it vouches for, so the hub's thread, which commits, does
+ * not have to (the hub still checks everything itself that is not vouched for).
  * See embedded.ts for the facade and broker-wire.ts for the messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { Rating, validate, verifyRating } from '@hcp/protocol';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { listen } from './port.js';
 import { WIRE_VERSION, type FromWorker, type ToWorker, type WorkerOptions } from './broker-wire.js';
@@ -17,7 +22,36 @@ const port = parentPort!;
 const opts = workerData as WorkerOptions;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
-post({ t: 'hello', v: WIRE_VERSION });
+// vouch for ratings only if this build checks them exactly as the hub's does (see WorkerOptions.probe)
+const vouches = ((): boolean => {
+  try {
+    const { rating, key, schemaHash } = opts.probe;
+    const r = rating as Rating;
+    return createHash('sha256').update(JSON.stringify(Rating)).digest('hex') === schemaHash
+      && validate(Rating, r).ok && verifyRating(r, key) && !verifyRating({ ...r, level: r.level === 1 ? 2 : 1 }, key);
+  } catch {
+    return false;
+  }
+})();
+post({ t: 'hello', v: WIRE_VERSION, vouches });
+
+/** The signing key the hub gave each device connection (by client id = device id). */
+const sigs = new Map<string, { readonly client: Client; readonly key: Buffer; readonly token: number }>();
+
+/** The token if every rating of this ratings message passes the schema and verifies with the connection's key, else 0. */
+function vouch(packet: AedesPublishPacket, payload: Buffer): number {
+  const clientId = (packet as { clientId?: string }).clientId;
+  const s = clientId === undefined ? undefined : sigs.get(clientId);
+  if (!s || packet.topic.split('/')[3] !== clientId) return 0;
+  try {
+    const m = JSON.parse(payload.toString('utf8')) as { v?: unknown; ratings?: unknown };
+    if (m === null || typeof m !== 'object' || m.v !== 1 || !Array.isArray(m.ratings) || m.ratings.length === 0 || m.ratings.length > 200) return 0;
+    for (const r of m.ratings) if (!validate(Rating, r).ok || !verifyRating(r as Rating, s.key)) return 0;
+    return s.token;
+  } catch {
+    return 0;
+  }
+}
 
 interface Allowed {
   readonly all: boolean;
@@ -36,7 +70,7 @@ const refuse = (what: 'publish' | 'subscribe', client: Client, topic: string, an
   refusedWaiting.set(id, answer);
   post({ t: 'refused', id, what, clientId: client.id, topic });
 };
-const authWaiting = new Map<number, (allow: TopicAllow | null | 'error') => void>();
+const authWaiting = new Map<number, (allow: TopicAllow | null | 'error', sig?: { key: Uint8Array; token: number }) => void>();
 let nextAuth = 0;
 
 const broker = await Aedes.createBroker({
@@ -45,10 +79,11 @@ const broker = await Aedes.createBroker({
   concurrency: opts.concurrency,
   authenticate: (client, username, password, done) => {
     const id = ++nextAuth;
-    authWaiting.set(id, (allow) => {
+    authWaiting.set(id, (allow, sig) => {
       if (allow === 'error') return done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
       if (allow === null) return done(Object.assign(new Error('bad username or password'), { returnCode: 4 as const }), false);
       allowed.set(client, toAllowed(allow));
+      if (sig && vouches) sigs.set(client.id, { client, key: Buffer.from(sig.key), token: sig.token });
       done(null, true);
     });
     post({ t: 'auth', id, username, password: password?.toString('utf8'), clientId: client.id });
@@ -69,6 +104,7 @@ const broker = await Aedes.createBroker({
 // --- device messages to the hub, batched per event-loop turn, with flow control ---
 let topics: string[] = [];
 let filters: string[] = [];
+let tokens: number[] = [];
 let payloads: Buffer[] = [];
 let bytes = 0;
 let flushScheduled = false;
@@ -88,9 +124,10 @@ const flushMsgs = (): void => {
     at += p.length;
     ends.push(at);
   }
-  const m: FromWorker = { t: 'msgs', topics, filters, ends, buf };
+  const m: FromWorker = { t: 'msgs', topics, filters, tokens, ends, buf };
   topics = [];
   filters = [];
+  tokens = [];
   payloads = [];
   bytes = 0;
   post(m, [buf]);
@@ -100,6 +137,7 @@ const deliverTo = (filter: string) => (packet: AedesPublishPacket, cb: () => voi
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   topics.push(packet.topic);
   filters.push(filter);
+  tokens.push(filter.endsWith('/ratings') ? vouch(packet, payload) : 0);
   payloads.push(payload);
   bytes += payload.length;
   unconsumed++;
@@ -131,6 +169,7 @@ broker.on('client', (c) => {
   reportClients();
 });
 broker.on('clientDisconnect', (c) => {
+  if (sigs.get(c.id)?.client === c) sigs.delete(c.id); // not a newer connection that took the id over
   gone.push(c.id);
   reportClients();
 });
@@ -160,7 +199,7 @@ port.on('message', (m: ToWorker) => {
     case 'auth-r': {
       const w = authWaiting.get(m.id);
       authWaiting.delete(m.id);
-      w?.(m.allow);
+      w?.(m.allow, m.sig);
       break;
     }
     case 'sub': {

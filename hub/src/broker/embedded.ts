@@ -12,13 +12,15 @@
  * and every ack of the hall through one socket, one persistent session and twice the MQTT
  * encoding. With an external broker the hub still connects as a client (link.ts).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { HcpError } from '@hcp/protocol';
+import { HcpError, Rating, signRating } from '@hcp/protocol';
 import type { Logger } from 'pino';
 import type { DeviceAuth } from './device-auth.js';
 import type { Metrics } from '../metrics.js';
+import type { PreChecked } from '../inbox/inbox.js';
 import { WIRE_VERSION, type FromWorker, type ToWorker, type WorkerOptions } from './broker-wire.js';
 
 export const BROKER_CONCURRENCY = 2000;
@@ -30,7 +32,25 @@ export interface EmbeddedBrokerOptions {
   readonly port: number;
 }
 
-type Sink = (topic: string, payload: Buffer) => void;
+type Sink = (topic: string, payload: Buffer, pre?: PreChecked) => void;
+
+/** Device signing keys (inbox/device-keys.ts). */
+export interface SigningKeys {
+  get(deviceId: string): { readonly key: Buffer } | undefined;
+}
+
+/** A rating with everything a signature covers (sub-scores, text, several case numbers), signed by this build. */
+function probe(): WorkerOptions['probe'] {
+  const key = randomBytes(32).toString('base64url');
+  const rating = signRating({
+    v: 1, id: '019a8f3c-5e2b-7c4d-8a1b-2c3d4e5f6a7b', hallId: 'hall-1', deviceId: 'dev-0001', windowId: 'w-01', sessionId: 's-1',
+    caseNumbers: ['330100-2026-000123', '330100-2026-000124'], staffId: 'staff-007', itemCode: '330100-000-XK-001', level: 2,
+    indicators: ['501', '510'], indicatorVersion: '2026.11', subScores: { '501': 2 }, text: '等候时间长，"窗口"少 \u2028',
+    channel: 5, assessNumber: 1, origin: 'session', flags: [], givenAt: '2026-11-21T02:15:30.120+08:00',
+    clock: { trusted: true, source: 'ntp', bootId: 'b7e1c2d4', monoMs: 3_600_120 }, seq: 42,
+  }, key);
+  return { rating, key, schemaHash: createHash('sha256').update(JSON.stringify(Rating)).digest('hex') };
+}
 
 /**
  * The worker as compiled JavaScript: next to this module when the hub runs from dist/; from the
@@ -56,6 +76,10 @@ export class EmbeddedBroker {
   private readonly pubWaiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextPub = 0;
   private stopped: (() => void) | undefined;
+  /** Token → the (device, key) the broker thread checks that connection's ratings with; the latest per device. */
+  private readonly sigTokens = new Map<number, { deviceId: string; key: Buffer }>();
+  private readonly sigLatest = new Map<string, number>();
+  private nextToken = 0;
   port = 0;
 
   constructor(
@@ -63,13 +87,18 @@ export class EmbeddedBroker {
     private readonly log: Logger,
     metrics: Metrics,
     private readonly opts: EmbeddedBrokerOptions,
+    /** When given, the broker thread checks rating messages with these keys (see PreChecked). */
+    private readonly keys?: SigningKeys,
   ) {
     this.refused = metrics.counter('hcp_hub_mqtt_refused_total', 'MQTT connects, publishes and subscribes refused by the ACL');
     metrics.gauge('hcp_hub_mqtt_clients', 'clients connected to the embedded broker', () => this.clientCount);
   }
 
   async start(): Promise<number> {
-    const workerData: WorkerOptions = { host: this.opts.host, port: this.opts.port, concurrency: BROKER_CONCURRENCY, maxUnconsumed: MAX_UNCONSUMED };
+    const workerData: WorkerOptions = {
+      host: this.opts.host, port: this.opts.port, concurrency: BROKER_CONCURRENCY, maxUnconsumed: MAX_UNCONSUMED,
+      probe: probe(),
+    };
     const worker = new Worker(workerUrl(), { workerData, name: 'hcp-mqtt-broker' });
     this.worker = worker;
     const ready = new Promise<number>((resolve, reject) => {
@@ -78,6 +107,7 @@ export class EmbeddedBroker {
         if (m.t === 'hello') {
           hello = true;
           if (m.v !== WIRE_VERSION) reject(new Error(`hub/dist/broker/broker-worker.js speaks wire version ${m.v}, this hub ${WIRE_VERSION}: rebuild (npx tsc -b hub)`));
+          if (!m.vouches && this.keys) this.log.warn('the MQTT broker thread checks ratings differently from this hub (a stale build?): every rating is checked on the main thread');
         } else if (m.t === 'listening' && hello) resolve(m.port);
         else if (m.t === 'listen-error') {
           reject(m.code === 'HCP_PORT_IN_USE' ? new HcpError('HCP_PORT_IN_USE', { port: this.opts.port, what: 'MQTT' }, { message: m.message }) : new Error(m.message));
@@ -113,7 +143,9 @@ export class EmbeddedBroker {
         try {
           for (let i = 0; i < m.topics.length; i++) {
             const end = m.ends[i]!;
-            this.sinks.get(m.filters[i]!)?.(m.topics[i]!, buf.subarray(start, end));
+            const token = m.tokens[i]!;
+            const sig = token === 0 ? undefined : this.sigTokens.get(token);
+            this.sinks.get(m.filters[i]!)?.(m.topics[i]!, buf.subarray(start, end), sig ? { sigKey: sig.key } : undefined);
             start = end;
           }
         } finally {
@@ -128,7 +160,17 @@ export class EmbeddedBroker {
           .authenticate(m.username, m.password, m.clientId)
           .then((p) => {
             if (!p) this.refused({ what: 'connect' });
-            this.send({ t: 'auth-r', id: m.id, allow: p ? this.auth.allowList(p) : null });
+            const key = p?.kind === 'device' ? this.keys?.get(p.deviceId)?.key : undefined;
+            let sig: { key: Uint8Array; token: number } | undefined;
+            if (p?.kind === 'device' && key) {
+              const token = ++this.nextToken;
+              const old = this.sigLatest.get(p.deviceId);
+              if (old !== undefined) this.sigTokens.delete(old); // messages of the old connection: checked here
+              this.sigLatest.set(p.deviceId, token);
+              this.sigTokens.set(token, { deviceId: p.deviceId, key });
+              sig = { key, token };
+            }
+            this.send({ t: 'auth-r', id: m.id, allow: p ? this.auth.allowList(p) : null, ...(sig ? { sig } : {}) });
           })
           .catch((err: unknown) => {
             this.log.error({ err }, 'mqtt authenticate failed');

@@ -10,8 +10,10 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { DEVICE_PUBLISHES, hallFilter } from '@hcp/protocol';
 import type { HubSecrets } from '../secrets.js';
+import type { PreChecked } from '../inbox/inbox.js';
 
-export type MessageSink = (topic: string, payload: Buffer) => void;
+/** `pre`: what the embedded broker's thread already checked (never set by this MQTT client). */
+export type MessageSink = (topic: string, payload: Buffer, pre?: PreChecked) => void;
 
 export class HubLink {
   private client: MqttClient | undefined;

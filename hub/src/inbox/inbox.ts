@@ -20,7 +20,16 @@ export interface InboxContext {
   after(fn: () => void | Promise<unknown>): void;
 }
 
-export type KindHandler = (ctx: InboxContext, address: TopicAddress, payload: Buffer) => void;
+/**
+ * What the broker thread already checked about a message (embedded broker only): every rating in it
+ * passed the Rating schema and its signature verified against `sigKey`, the key the hub gave that
+ * connection at authentication. Trusted only while `sigKey` is still the device's key.
+ */
+export interface PreChecked {
+  readonly sigKey: Buffer;
+}
+
+export type KindHandler = (ctx: InboxContext, address: TopicAddress, payload: Buffer, pre?: PreChecked) => void;
 
 export interface InboxOptions {
   /** Flush at once when this many messages wait (default 500). */
@@ -44,7 +53,7 @@ export interface InboxOptions {
 }
 
 export class DeviceInbox {
-  private queue: { address: TopicAddress; payload: Buffer }[] = [];
+  private queue: { address: TopicAddress; payload: Buffer; pre: PreChecked | undefined }[] = [];
   private scheduled: NodeJS.Timeout | undefined;
   private lastFlushAt = -Infinity;
   private readonly pending = new Set<Promise<unknown>>();
@@ -72,7 +81,7 @@ export class DeviceInbox {
   }
 
   /** The MQTT message sink. Never throws. */
-  push(topic: string, payload: Buffer): void {
+  push(topic: string, payload: Buffer, pre?: PreChecked): void {
     const p = parseTopic(topic);
     if (!p.ok || !this.handlers.has(p.topic.kind as DevicePublishKind)) {
       this.received({ kind: 'invalid-topic' });
@@ -80,7 +89,7 @@ export class DeviceInbox {
     }
     this.received({ kind: p.topic.kind });
     if (this.stopped) return; // shutting down: not acked, the device re-sends
-    this.queue.push({ address: p.topic, payload });
+    this.queue.push({ address: p.topic, payload, pre });
     if (this.queue.length >= (this.opts.maxBatch ?? 500)) this.flush();
     else if (!this.scheduled) {
       const sinceLast = performance.now() - this.lastFlushAt;
@@ -100,8 +109,8 @@ export class DeviceInbox {
     const after: (() => void | Promise<unknown>)[] = [];
     const now = this.clock.now();
     const nowIso = new Date(now).toISOString();
-    const one = this.db.transaction((ctx: InboxContext, address: TopicAddress, payload: Buffer) => {
-      this.handlers.get(address.kind as DevicePublishKind)?.(ctx, address, payload);
+    const one = this.db.transaction((ctx: InboxContext, address: TopicAddress, payload: Buffer, pre: PreChecked | undefined) => {
+      this.handlers.get(address.kind as DevicePublishKind)?.(ctx, address, payload, pre);
     });
     try {
       this.db.transaction(() => {
@@ -109,7 +118,7 @@ export class DeviceInbox {
           const mine: (() => void | Promise<unknown>)[] = [];
           const ctx: InboxContext = { tx: this.db, now, nowIso, after: (fn) => mine.push(fn) };
           try {
-            one(ctx, m.address, m.payload); // nested transaction = savepoint
+            one(ctx, m.address, m.payload, m.pre); // nested transaction = savepoint
             after.push(...mine);
           } catch (err) {
             this.failed({ kind: m.address.kind });

@@ -140,3 +140,46 @@ describe('acks per commit', () => {
     expect(sizes).toEqual([200, 50]);
   });
 });
+
+describe('schema and signature checks on the broker thread', () => {
+  let t: TestHub;
+  let dev: DevicePublisher;
+  beforeAll(async () => {
+    t = await startTestHub();
+    const p = provisionDevice(t.hub);
+    dev = await new DevicePublisher({ ...p, mqtt: { ...p.mqtt, url: t.hub.mqttUrl } }).connect();
+  });
+  afterAll(async () => {
+    await dev?.close();
+    await t?.stop();
+  });
+  const checked = (by: string): number => t.hub.metrics.value('hcp_hub_ratings_checked_total', { by });
+
+  it('a connected device\'s valid ratings are checked by the broker thread; anything it does not vouch for is checked and rejected here', async () => {
+    const [b0, h0] = [checked('broker'), checked('hub')];
+    const good = makeRating(dev.creds);
+    await dev.publishRatings([good]);
+    expect((await dev.waitAcks([good.id]))[0]!.result).toBe('stored');
+    expect([checked('broker') - b0, checked('hub') - h0]).toEqual([1, 0]);
+
+    const altered = { ...makeRating(dev.creds, { level: 1, indicators: ['501'] }), level: 5 as const };
+    const fine = makeRating(dev.creds);
+    await dev.publishRatings([fine, altered]); // one bad rating: the broker thread vouches for none of the message
+    const acks = await dev.waitAcks([fine.id, altered.id]);
+    expect(acks.map((a) => a.result)).toEqual(['stored', 'rejected']);
+    expect(acks[1]!.code).toBe('HCP_SIGNATURE_INVALID');
+    expect([checked('broker') - b0, checked('hub') - h0]).toEqual([1, 2]);
+  });
+
+  it('a check made with a key that is no longer the device\'s counts for nothing', async () => {
+    const forged = makeRating({ ...dev.creds, signingKey: Buffer.alloc(32, 9).toString('base64url') });
+    const h0 = checked('hub');
+    // as if the broker thread had vouched with an old key of this device
+    t.hub.inbox.push(buildTopic(dev.creds.hallId, dev.creds.deviceId, 'ratings'), Buffer.from(JSON.stringify({ v: 1, ratings: [forged] })), { sigKey: Buffer.alloc(32, 9) });
+    t.hub.inbox.flush();
+    const [ack] = await dev.waitAcks([forged.id]);
+    expect(ack).toEqual({ id: forged.id, result: 'rejected', code: 'HCP_SIGNATURE_INVALID' });
+    expect(checked('hub') - h0).toBe(1);
+    expect(t.hub.db.prepare('SELECT COUNT(*) AS n FROM ratings WHERE id = ?').get(forged.id)).toEqual({ n: 0 });
+  });
+});
