@@ -56,7 +56,11 @@ export function spawnUntil(args: string[], marker: string, env: NodeJS.ProcessEn
   return new Promise((resolve, reject) => {
     let buf = '';
     let err = '';
-    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    // BENCH_ERR=1: pass the child's stderr through (its warnings and errors while measuring)
+    proc.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (process.env.BENCH_ERR) process.stderr.write(c);
+    });
     proc.stdout!.on('data', (c: Buffer) => {
       buf += c.toString();
       const lines = buf.split('\n');

@@ -170,6 +170,10 @@ export async function ingestBench(o: IngestOptions, log: (s: string) => void): P
       const metric = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
       const commits = metric(m1, /^hcp_hub_inbox_commits_total (\d+)/m) - metric(m0, /^hcp_hub_inbox_commits_total (\d+)/m);
       const msgs = metric(m1, /^hcp_hub_mqtt_messages_total\{kind="ratings"\} (\d+)/m) - metric(m0, /^hcp_hub_mqtt_messages_total\{kind="ratings"\} (\d+)/m);
+      // judged after the commit (hub/src/misuse): a growing queue would mean the rules fall behind
+      const misuseQueue = metric(m1, /^hcp_hub_misuse_queue (\d+)/m);
+      const judged = metric(m1, /^hcp_hub_misuse_judged_total (\d+)/m) - metric(m0, /^hcp_hub_misuse_judged_total (\d+)/m);
+      const storedN = metric(m1, /^hcp_hub_ratings_total\{result="stored"\} (\d+)/m) - metric(m0, /^hcp_hub_ratings_total\{result="stored"\} (\d+)/m);
       const flags = [...m1.matchAll(/^hcp_hub_misuse_flags_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
       await Promise.all(clients.map((c) => c.endAsync(true)));
       await stopChild(hub);
@@ -177,7 +181,7 @@ export async function ingestBench(o: IngestOptions, log: (s: string) => void): P
       const cpuPct = (r.childCpuS / r.seconds) * 100;
       hubCpuUs.push((r.childCpuS * 1e6) / r.ratings);
       hubRss.push(mem / 1e6);
-      log(`    hub end to end (publish → validate → verify → commit → ack): ${fmt(rate)} ratings/s, hub CPU ${fmt(cpuPct)}% (${fmt((r.childCpuS * 1e6) / r.ratings)} µs per rating), RSS ${fmt(mem / 1e6)} MB, ${fmt(msgs / Math.max(1, commits), 1)} messages per commit, ${fmt(flags)} misuse flags, device-side client CPU ${fmt(r.clientCpuPct)}%, other processes ${fmt(r.otherCores, 2)} cores`);
+      log(`    hub end to end (publish → validate → verify → commit → ack): ${fmt(rate)} ratings/s, hub CPU ${fmt(cpuPct)}% (${fmt((r.childCpuS * 1e6) / r.ratings)} µs per rating), RSS ${fmt(mem / 1e6)} MB, ${fmt(msgs / Math.max(1, commits), 1)} messages per commit, ${fmt(flags)} misuse flags (rules judged ${fmt(judged)} of ${fmt(storedN)} stored, ${fmt(misuseQueue)} waiting at the end), device-side client CPU ${fmt(r.clientCpuPct)}%, other processes ${fmt(r.otherCores, 2)} cores`);
       return rate;
     };
 

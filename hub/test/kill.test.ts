@@ -60,6 +60,8 @@ describe('hub killed with SIGKILL mid-ingest', () => {
     const db0 = new Database(join(dir, 'hub.db'), { readonly: true });
     const has = db0.prepare('SELECT COUNT(*) AS n FROM ratings WHERE id = ?');
     for (const id of ackedBeforeKill) expect((has.get(id) as { n: number }).n).toBe(1);
+    // the misuse rules judge after the commit (hub/src/misuse): what the killed hub stored but had not judged yet
+    const judged0 = db0.prepare('SELECT (SELECT last_rowid FROM misuse_cursor) AS cursor, (SELECT MAX(rowid) FROM ratings) AS max').get() as { cursor: number; max: number };
     db0.close();
 
     // restart; the device re-sends everything it has no ack for
@@ -70,6 +72,19 @@ describe('hub killed with SIGKILL mid-ingest', () => {
     const acks = await dev2.waitAcks(unacked.map((r) => r.id), 45_000);
     expect(acks.every((a) => a.result === 'stored' || a.result === 'duplicate')).toBe(true);
     await dev2.close();
+    // the restarted hub judges every stored rating, those the killed one left unjudged included, each once
+    // (every rating here is a first 非常满意 by staff key: one mark of each kind per rating)
+    const live = new Database(join(dir, 'hub.db'), { readonly: true });
+    const progress = live.prepare('SELECT (SELECT last_rowid FROM misuse_cursor) AS cursor, (SELECT MAX(rowid) FROM ratings) AS max');
+    for (let i = 0; i < 300; i++) {
+      const p = progress.get() as { cursor: number; max: number };
+      if (p.cursor === p.max) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const judged = progress.get() as { cursor: number; max: number };
+    expect(judged.cursor).toBe(judged.max);
+    expect(live.prepare("SELECT kind, COUNT(*) AS n FROM misuse_marks GROUP BY kind ORDER BY kind").all()).toEqual([{ kind: 'staff-key', n: all.length }, { kind: 'top', n: all.length }]);
+    live.close();
     hub.child.kill('SIGTERM');
     expect(await hub.exited).toBe(0);
     hub = undefined;
@@ -78,6 +93,6 @@ describe('hub killed with SIGKILL mid-ingest', () => {
     expect(db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS d FROM ratings').get()).toEqual({ n: all.length, d: all.length });
     db.close();
     // committed-but-unacked ratings (the window between commit and ack) come back as duplicates
-    console.log(`kill test: sent ${all.length}, acked stored before kill ${ackedBeforeKill.size}, re-sent ${unacked.length}, duplicates ${acks.filter((a) => a.result === 'duplicate').length}`);
+    console.log(`kill test: sent ${all.length}, acked stored before kill ${ackedBeforeKill.size}, re-sent ${unacked.length}, duplicates ${acks.filter((a) => a.result === 'duplicate').length}, left unjudged by the killed hub ${judged0.max - judged0.cursor}`);
   });
 });

@@ -27,6 +27,8 @@ export interface StoredRating {
   readonly givenAt: string;
   /** The device's flags plus the hub's ('clock-corrected'). */
   readonly flags: readonly RatingFlag[];
+  /** The rating's rowid in `ratings`: ascending in commit order (ratings are never deleted), so consumers that work after the commit can keep a cursor (hub/src/misuse). */
+  readonly rowid: number;
 }
 
 /**
@@ -157,7 +159,9 @@ export class Ingest {
     // The broker thread may have checked schema and signature already (see PreChecked); that
     // stands only if it used the key this device has now. Otherwise (or for any message it did
     // not vouch for) both checks run here, and only here are coded rejections made.
-    const checked = pre !== undefined && this.keys.get(address.deviceId)?.key.equals(pre.sigKey) === true;
+    // one lookup serves both: a rating for another device than its topic's is refused below before `dev` is used
+    const dev = this.keys.get(address.deviceId);
+    const checked = pre !== undefined && dev?.key.equals(pre.sigKey) === true;
     let r: Rating;
     if (checked) {
       r = raw as Rating;
@@ -169,7 +173,6 @@ export class Ingest {
       r = v.value;
     }
     if (r.deviceId !== address.deviceId || r.hallId !== address.hallId) return 'HCP_TOPIC_FORBIDDEN';
-    const dev = this.keys.get(r.deviceId);
     if (!dev) return 'HCP_DEVICE_UNKNOWN';
     if (dev.state !== 'active') return 'HCP_DEVICE_REVOKED';
     if (dev.hallId !== r.hallId) return 'HCP_TOPIC_FORBIDDEN';
@@ -221,14 +224,15 @@ export class Ingest {
     this.insert ??= tx.prepare(`INSERT INTO ratings
       (id, hall_id, device_id, window_id, session_id, level, given_at, corrected_given_at, clock_trusted, boot_id, mono_ms, flags, seq, received_at, body)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    let rowid: number;
     try {
-      this.insert.run(r.id, r.hallId, r.deviceId, r.windowId, r.sessionId, r.level, r.givenAt, corrected, r.clock.trusted ? 1 : 0,
-        r.clock.bootId, r.clock.monoMs, JSON.stringify(flags), r.seq, nowIso, JSON.stringify(r));
+      rowid = Number(this.insert.run(r.id, r.hallId, r.deviceId, r.windowId, r.sessionId, r.level, r.givenAt, corrected, r.clock.trusted ? 1 : 0,
+        r.clock.bootId, r.clock.monoMs, JSON.stringify(flags), r.seq, nowIso, JSON.stringify(r)).lastInsertRowid);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'duplicate';
       throw err;
     }
-    const stored: StoredRating = { rating: r, receivedAt: nowIso, givenAt: corrected ?? r.givenAt, flags };
+    const stored: StoredRating = { rating: r, receivedAt: nowIso, givenAt: corrected ?? r.givenAt, flags, rowid };
     for (const h of this.hooks) h(tx, stored, after);
     return 'stored';
   }

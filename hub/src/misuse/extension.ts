@@ -1,6 +1,7 @@
 /**
  * Misuse flags as a hub part built on the extension API only: an ingest hook, a clock-correction
- * listener and routes. No timers: everything is judged when a rating (or its corrected time) arrives.
+ * listener and routes. Ratings are judged shortly after their commit, in batches (MisuseFlags);
+ * start() first judges what a stopped hub left unjudged, stop() judges what is queued.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Hub, HubExtension } from '../hub.js';
@@ -24,5 +25,13 @@ export class MisuseExtension implements HubExtension {
     hub.onRatingStored(flags.hook);
     hub.onRatingsCorrected(flags.onCorrected);
     hub.registerHttp(misuseRoutes as unknown as FastifyPluginAsync<Record<string, unknown>>, { flags, options: s.config.misuse });
+  }
+
+  start(): void {
+    this.flags?.start();
+  }
+
+  stop(): void {
+    this.flags?.stop();
   }
 }

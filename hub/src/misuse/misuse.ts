@@ -124,18 +124,64 @@ export function burstMembers<T extends { atMs: number }>(marks: readonly T[], at
   return [...out];
 }
 
+/** When the rules run (see MisuseFlags): defaults suit a hall; tests pass their own. */
+export interface MisuseTiming {
+  /** How long the first rating waiting to be judged waits for company (default 20 ms). */
+  readonly windowMs?: number;
+  /**
+   * Judging transactions start at least this far apart (default 500 ms). Each writes the newest
+   * mark page of every window and device it touched once, so the page writes per second are
+   * bounded by the hall's size instead of growing with its traffic.
+   */
+  readonly minIntervalMs?: number;
+  /** Ratings per judging transaction (default 2,000): a backlog is judged in slices, the event loop breathes between them. */
+  readonly maxBatch?: number;
+  /** After a judging transaction failed (disk full, I/O), try again after this long (default 5,000 ms). */
+  readonly retryMs?: number;
+}
+
+interface Mark {
+  readonly id: string;
+  readonly atMs: number;
+}
+
+/** The most scopes whose newest marks are kept in memory (a hall has far fewer windows and devices). */
+const TAILS_MAX = 50_000;
+
 export class MisuseFlags {
   private readonly flagged: (labels?: Record<string, string>, by?: number) => void;
   private readonly failures: (labels?: Record<string, string>, by?: number) => void;
-  /** Prepared once: the hook runs for every stored rating. */
+  private readonly judged: (labels?: Record<string, string>, by?: number) => void;
+  /** Prepared once: the rules run for every stored rating. */
   private readonly stmts = new Map<string, Stmt>();
+  /** Committed ratings not yet judged, in rowid order (filled after each storing commit). */
+  private queue: { readonly rowid: number; readonly facts: RatingFacts }[] = [];
+  /** The last ratings.rowid judged (misuse_cursor), read on first use. */
+  private cursor: number | undefined;
+  /**
+   * Ratings up to this rowid (the newest at the first run) are judged from the table first: those a
+   * stopped hub left unjudged are in no queue. Set lazily so no order of start(), storing and
+   * drain() can move the cursor past them.
+   */
+  private catchUpTo: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastRunAt = -Infinity;
+  private state: 'idle' | 'started' | 'stopped' = 'idle';
+  /**
+   * The newest count−1 marks of each scope as committed by the judging transactions, the only
+   * writer of misuse_marks: a rating newer than all of them (ratings mostly arrive in time order)
+   * is judged without reading the table. Dropped whole when a judging transaction fails.
+   */
+  private readonly tails = new Map<string, Mark[]>();
 
-  constructor(private readonly d: MisuseDeps, private readonly o: MisuseOptions) {
+  constructor(private readonly d: MisuseDeps, private readonly o: MisuseOptions, private readonly timing: MisuseTiming = {}) {
     this.flagged = d.metrics.counter('hcp_hub_misuse_flags_total', 'misuse flags raised by rule');
     this.failures = d.metrics.counter('hcp_hub_misuse_errors_total', 'misuse rule evaluations that failed (the rating was stored all the same)');
     d.metrics.gauge('hcp_hub_misuse_flags_open', 'misuse flags not yet acknowledged, by rule', () =>
       (d.db.prepare("SELECT rule, COUNT(*) AS n FROM misuse_flags WHERE state = 'open' GROUP BY rule").all() as { rule: string; n: number }[])
         .map((r) => ({ labels: { rule: r.rule }, value: r.n })));
+    this.judged = d.metrics.counter('hcp_hub_misuse_judged_total', 'stored ratings the misuse rules have judged');
+    d.metrics.gauge('hcp_hub_misuse_queue', 'stored ratings waiting for the misuse rules', () => this.queue.length + Math.max(0, (this.catchUpTo ?? 0) - (this.cursor ?? 0)));
   }
 
   private st(db: Db, sql: string): Stmt {
@@ -148,45 +194,153 @@ export class MisuseFlags {
     return s;
   }
 
-  /** Ingest hook (hub.onRatingStored). */
-  readonly hook = (tx: Db, stored: { rating: Rating; givenAt: string; flags: readonly RatingFlag[] }, after: (fn: () => void) => void): void => {
-    this.guarded(tx, after, () => this.evaluate(tx, factsOf(stored.rating, stored.givenAt, stored.flags)));
-  };
-
-  /** Clock-correction listener (hub.onRatingsCorrected): the time rules, now that the time is known. */
-  readonly onCorrected = (tx: Db, c: { ratingIds: readonly string[] }): void => {
-    this.guarded(tx, () => undefined, () => {
-      const raised: Rule[] = [];
-      for (const id of c.ratingIds) {
-        const f = this.facts(tx, id);
-        if (!f) continue;
-        if (f.atMs !== null) this.st(tx, 'UPDATE misuse_flags SET given_at = ? WHERE rating_id = ?').run(new Date(f.atMs).toISOString(), id);
-        raised.push(...this.evaluate(tx, f));
-      }
-      return raised;
+  /**
+   * Ingest hook (hub.onRatingStored). The rules run after the rating's commit, in batches (see
+   * MisuseTiming): they never hold up or roll back a rating, and a hub stopped in between judges
+   * the rest at its next start (misuse_cursor).
+   */
+  readonly hook = (_tx: Db, stored: { rating: Rating; givenAt: string; flags: readonly RatingFlag[]; rowid: number }, after: (fn: () => void) => void): void => {
+    const facts = factsOf(stored.rating, stored.givenAt, stored.flags);
+    after(() => {
+      this.queue.push({ rowid: stored.rowid, facts });
+      this.schedule();
     });
   };
 
   /**
-   * Runs the rules without a savepoint of their own (it cost more than the rules): each write is one
-   * statement, atomic by itself, so a failing rule can leave at most some of its flags or marks,
-   * never a broken row, and never costs the rating. Only if SQLite itself rolled back the whole
-   * transaction (disk full, I/O error) is the error passed on, so the ingest does not ack a rating
-   * that was not stored.
+   * Clock-correction listener (hub.onRatingsCorrected): the time rules again, now that the time is
+   * known. Recorded in the correcting transaction (misuse_pending), judged after it.
    */
-  private guarded(tx: Db, after: (fn: () => void) => void, run: () => Rule[]): void {
-    try {
-      const raised = run();
-      if (raised.length) {
-        for (const rule of raised) this.flagged({ rule });
-        after(() => {
-          this.d.bus.emit('misuse.flagged', new Date(this.d.clock.now()).toISOString(), { rules: [...new Set(raised)], count: raised.length });
-        });
+  readonly onCorrected = (tx: Db, c: { ratingIds: readonly string[] }): void => {
+    const put = this.st(tx, 'INSERT OR IGNORE INTO misuse_pending (rating_id) VALUES (?)');
+    for (const id of c.ratingIds) put.run(id);
+    if (c.ratingIds.length) this.schedule();
+  };
+
+  /** Judges what was stored while the hub was down, then keeps up with new ratings. */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'started';
+    const behind = this.readCatchUp() - this.readCursor();
+    if (behind > 0) this.d.log.info({ ratings: behind }, 'judging ratings stored since the hub last stopped');
+    this.schedule();
+  }
+
+  /** Judges everything queued so far, then stops (ratings stored later are judged at the next start). */
+  stop(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.drain();
+  }
+
+  /** Judges everything waiting now, synchronously (stop(), and tests). */
+  drain(): void {
+    while (this.runOnce() === 'more');
+  }
+
+  private schedule(now = false): void {
+    if (this.timer || this.state !== 'started') return;
+    const since = performance.now() - this.lastRunAt; // pacing only: real time, not the injected clock
+    const wait = now ? 0 : Math.max(this.timing.windowMs ?? 20, (this.timing.minIntervalMs ?? 500) - since);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      let r: 'done' | 'more' | 'failed';
+      try {
+        r = this.runOnce();
+      } catch (err) {
+        // reading what to judge failed (database closed or broken): never an uncaught error in a timer
+        this.failures();
+        this.d.log.error({ err }, 'misuse rules could not run; trying again later');
+        r = 'failed';
       }
+      if (r === 'more') this.schedule(true);
+      else if (r === 'failed') this.timer = setTimeout(() => { this.timer = undefined; this.schedule(true); }, this.timing.retryMs ?? 5_000);
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  private readCatchUp(): number {
+    this.catchUpTo ??= (this.d.db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM ratings').get() as { n: number }).n;
+    return this.catchUpTo;
+  }
+
+  private readCursor(): number {
+    this.cursor ??= (this.d.db.prepare('SELECT last_rowid AS n FROM misuse_cursor WHERE id = 1').get() as { n: number } | undefined)?.n ?? 0;
+    return this.cursor;
+  }
+
+  /** One judging transaction over at most maxBatch ratings. */
+  private runOnce(): 'done' | 'more' | 'failed' {
+    this.lastRunAt = performance.now();
+    const db = this.d.db;
+    const max = this.timing.maxBatch ?? 2_000;
+    const cursor = this.readCursor();
+    const catchUpTo = this.readCatchUp();
+    // ratings stored before start() first, from the table: the queue may hold later ones, and the cursor only moves forward
+    const fromDb = catchUpTo > cursor
+      ? (this.st(db, 'SELECT rowid, body, flags, given_at AS givenAt, corrected_given_at AS corrected FROM ratings WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?')
+        .all(cursor, catchUpTo, max) as { rowid: number; body: string; flags: string; givenAt: string; corrected: string | null }[])
+        .map((r) => ({ rowid: r.rowid, facts: factsOf(JSON.parse(r.body) as Rating, r.corrected ?? r.givenAt, JSON.parse(r.flags) as RatingFlag[]) }))
+      : null;
+    // queued in commit order, which is rowid order (a phone rating's follow-up runs a microtask later: sorted to be sure)
+    const taken = fromDb ?? this.queue.splice(0, max).sort((a, b) => a.rowid - b.rowid);
+    const corrected = (this.st(db, 'SELECT rating_id AS id FROM misuse_pending LIMIT ?').all(max) as { id: string }[]).map((r) => r.id);
+    if (taken.length === 0 && corrected.length === 0) return 'done';
+    const raised: Rule[] = [];
+    let last = cursor;
+    let n = 0;
+    try {
+      db.transaction(() => {
+        for (const t of taken) {
+          if (!fromDb && t.rowid <= catchUpTo) continue; // judged from the table (stored before the first run, and queued too)
+          this.guarded(db, raised, () => this.evaluate(db, t.facts));
+          last = Math.max(last, t.rowid);
+          n++;
+        }
+        for (const id of corrected) {
+          this.guarded(db, raised, () => {
+            const f = this.facts(db, id);
+            if (!f) return [];
+            if (f.atMs !== null) this.st(db, 'UPDATE misuse_flags SET given_at = ? WHERE rating_id = ?').run(new Date(f.atMs).toISOString(), id);
+            return this.evaluate(db, f);
+          });
+          this.st(db, 'DELETE FROM misuse_pending WHERE rating_id = ?').run(id);
+        }
+        if (last > cursor) this.st(db, 'UPDATE misuse_cursor SET last_rowid = ? WHERE id = 1').run(last);
+      })();
+    } catch (err) {
+      // nothing of this slice was kept: judge it again later (the marks in memory may not be in the table)
+      this.tails.clear();
+      if (!fromDb) this.queue.unshift(...taken);
+      this.failures({}, 1);
+      this.d.log.error({ err, ratings: taken.length }, 'misuse rules could not be saved; trying again later');
+      return 'failed';
+    }
+    this.cursor = last;
+    this.judged({}, n);
+    if (raised.length) {
+      for (const rule of raised) this.flagged({ rule });
+      this.d.bus.emit('misuse.flagged', new Date(this.d.clock.now()).toISOString(), { rules: [...new Set(raised)], count: raised.length });
+    }
+    return this.queue.length > 0 || catchUpTo > last || corrected.length === max ? 'more' : 'done';
+  }
+
+  /**
+   * Runs the rules of one rating without a savepoint of their own (it cost more than the rules):
+   * each write is one statement, atomic by itself, so a failing rule can leave at most some of its
+   * flags or marks, never a broken row; the rating is counted as a failure and the rest of the
+   * batch goes on. Only if SQLite itself rolled back the whole transaction (disk full, I/O error)
+   * is the error passed on, so the batch is judged again later.
+   */
+  private guarded(tx: Db, raised: Rule[], run: () => Rule[]): void {
+    try {
+      raised.push(...run());
     } catch (err) {
       if (!tx.inTransaction) throw err;
       this.failures();
-      this.d.log.error({ err }, 'misuse rules failed; the rating is stored unflagged');
+      this.d.log.error({ err }, 'misuse rules failed for a rating; it stays stored, unflagged');
     }
   }
 
@@ -242,21 +396,35 @@ export class MisuseFlags {
     // ratings cost O(n²) rows (a device draining thousands of same-second ratings stalled ingest).
     // Earlier members further away were flagged when the run that holds them was completed.
     const burst = (kind: 'top' | 'staff-key', scope: string, rule: Rule, count: number, withinS: number): void => {
-      this.st(tx, 'INSERT OR IGNORE INTO misuse_marks (kind, scope, at_ms, rating_id) VALUES (?, ?, ?, ?)').run(kind, scope, at, f.id);
+      const added = this.st(tx, 'INSERT OR IGNORE INTO misuse_marks (kind, scope, at_ms, rating_id) VALUES (?, ?, ?, ?)').run(kind, scope, at, f.id).changes > 0;
       const w = withinS * 1000;
-      // both time bounds as plain ranges: SQLite cannot bound an index range by the OR, so without
-      // `at_ms <= at` / `at_ms >= at` each query walked every mark of the scope on the far side of
-      // `at` (all of a window's history: ~0.6 ms per query at 20k marks, growing for ever)
-      // LIMIT as a literal (count is a config integer, one statement per value): a bound LIMIT is a
-      // parameter the planner may use, so SQLite re-prepares the statement on every run (≈ 5 µs of
-      // the ≈ 7 µs each of these cost with `LIMIT ?`)
       const lim = Math.max(1, Math.trunc(count - 1));
-      const before = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms >= ? AND at_ms <= ?
-        AND (at_ms < ? OR (at_ms = ? AND rating_id < ?)) ORDER BY at_ms DESC, rating_id DESC LIMIT ${lim}`)
-        .all(kind, scope, at - w, at, at, at, f.id) as { id: string; atMs: number }[];
-      const after = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms <= ? AND at_ms >= ?
-        AND (at_ms > ? OR (at_ms = ? AND rating_id > ?)) ORDER BY at_ms, rating_id LIMIT ${lim}`)
-        .all(kind, scope, at + w, at, at, at, f.id) as { id: string; atMs: number }[];
+      let before: Mark[];
+      let after: Mark[];
+      const key = `${kind}\n${scope}`;
+      const tail = tx === this.d.db ? this.tail(key, kind, scope, lim, added ? f.id : null) : undefined;
+      const newest = tail?.[tail.length - 1];
+      if (added && tail && (newest === undefined || at > newest.atMs || (at === newest.atMs && f.id > newest.id))) {
+        // newer than every mark of the scope: its nearest earlier ones are the tail, none come after
+        before = tail.filter((m) => m.atMs >= at - w).reverse();
+        after = [];
+        tail.push({ id: f.id, atMs: at });
+        if (tail.length > lim) tail.shift();
+      } else {
+        if (tail) this.tails.delete(key); // a mark inside the tail's span (or a re-judged one): read it afresh next time
+        // both time bounds as plain ranges: SQLite cannot bound an index range by the OR, so without
+        // `at_ms <= at` / `at_ms >= at` each query walked every mark of the scope on the far side of
+        // `at` (all of a window's history: ~0.6 ms per query at 20k marks, growing for ever)
+        // LIMIT as a literal (count is a config integer, one statement per value): a bound LIMIT is a
+        // parameter the planner may use, so SQLite re-prepares the statement on every run (≈ 5 µs of
+        // the ≈ 7 µs each of these cost with `LIMIT ?`)
+        before = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms >= ? AND at_ms <= ?
+          AND (at_ms < ? OR (at_ms = ? AND rating_id < ?)) ORDER BY at_ms DESC, rating_id DESC LIMIT ${lim}`)
+          .all(kind, scope, at - w, at, at, at, f.id) as Mark[];
+        after = this.st(tx, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND at_ms <= ? AND at_ms >= ?
+          AND (at_ms > ? OR (at_ms = ? AND rating_id > ?)) ORDER BY at_ms, rating_id LIMIT ${lim}`)
+          .all(kind, scope, at + w, at, at, at, f.id) as Mark[];
+      }
       if (before.length + after.length + 1 < count) return;
       const marks = [...before.reverse(), { id: f.id, atMs: at }, ...after];
       const members = burstMembers(marks, at, count, w);
@@ -275,6 +443,21 @@ export class MisuseFlags {
     if (f.level === 5 && f.assessNumber === 1 && f.origin !== 'default') burst('top', f.windowId, 'top-burst', this.o.topBurstCount, this.o.topBurstWithinS);
     if (f.origin === 'staff-key') burst('staff-key', f.deviceId, 'staff-key-burst', this.o.staffKeyBurstCount, this.o.staffKeyBurstWithinS);
     return raised;
+  }
+
+  /**
+   * The scope's newest `lim` marks (ascending), from memory or read once; `exclude` is a mark just
+   * inserted, not yet part of the tail.
+   */
+  private tail(key: string, kind: string, scope: string, lim: number, exclude: string | null): Mark[] {
+    let t = this.tails.get(key);
+    if (!t) {
+      if (this.tails.size >= TAILS_MAX) this.tails.clear();
+      t = (this.st(this.d.db, `SELECT rating_id AS id, at_ms AS atMs FROM misuse_marks WHERE kind = ? AND scope = ? AND rating_id IS NOT ?
+        ORDER BY at_ms DESC, rating_id DESC LIMIT ${lim}`).all(kind, scope, exclude) as Mark[]).reverse();
+      this.tails.set(key, t);
+    }
+    return t;
   }
 
   list(q: { state?: 'open' | 'acknowledged'; rule?: Rule; windowId?: string; limit: number; before?: number }): { items: MisuseFlag[]; open: Record<string, number> } {

@@ -62,10 +62,14 @@ describe('misuse rules (real SQLite)', () => {
     ingest = new Ingest({} as DeviceKeys, new ClockCorrector(db), { publish: async () => undefined }, log, metrics);
     ingest.onStored(flags.hook);
   };
+  /** Stores as the hub does (after-commit work runs once committed), then lets the rules judge what is queued. */
   const store = (r: Rating): void => {
+    const after: (() => unknown)[] = [];
     db.transaction(() => {
-      expect(ingest.storeLocal(db, r, clock.now(), () => undefined)).toBe('stored');
+      expect(ingest.storeLocal(db, r, clock.now(), (fn) => after.push(fn))).toBe('stored');
     })();
+    for (const fn of after) fn();
+    flags.drain();
   };
   const flagged = (rule?: string): { rule: string; rating_id: string }[] =>
     db.prepare('SELECT rule, rating_id FROM misuse_flags WHERE (? IS NULL OR rule = ?) ORDER BY id').all(rule ?? null, rule ?? null) as { rule: string; rating_id: string }[];
@@ -215,6 +219,7 @@ describe('misuse rules (real SQLite)', () => {
       db.prepare('UPDATE ratings SET corrected_given_at = ?, flags = ? WHERE id = ?').run(new Date(corrected).toISOString(), JSON.stringify(['clock-corrected']), r.id);
       flags.onCorrected(db, { ratingIds: [r.id] });
     })();
+    flags.drain();
     const f = db.prepare("SELECT given_at FROM misuse_flags WHERE rule = 'off-hours' AND rating_id = ?").get(r.id) as { given_at: string } | undefined;
     expect(f?.given_at).toBe(new Date(corrected).toISOString());
   });
@@ -258,5 +263,66 @@ describe('misuse rules (real SQLite)', () => {
       expect.objectContaining({ actor: 'user:op', target: `misuse:${ids[0]}`, detail: expect.objectContaining({ rule: 'off-hours', note: '核实：提前到岗办理' }) }),
     ]);
     expect(flags.list({ limit: 10 }).open['off-hours']).toBe(1);
+  });
+
+  it('judges after the commit: a hub stopped before judging judges the rest at its next start, each rating once', () => {
+    const t = cn('2026-11-18T07:10:00'); // before opening: every rating gets off-hours
+    const stored: Rating[] = [];
+    const storeOnly = (r: Rating): void => {
+      const after: (() => unknown)[] = [];
+      db.transaction(() => ingest.storeLocal(db, r, clock.now(), (fn) => after.push(fn)))();
+      for (const fn of after) fn();
+      stored.push(r);
+    };
+    for (let i = 0; i < 3; i++) storeOnly(rating({ at: t + i * 60_000, level: 4 }));
+    flags.drain();
+    expect(flagged('off-hours')).toHaveLength(3);
+    // queued but the process ends before the rules ran (kill -9 after the commit)
+    for (let i = 3; i < 8; i++) storeOnly(rating({ at: t + i * 60_000, level: 4 }));
+    expect(flagged('off-hours')).toHaveLength(3);
+    // the next process: a fresh MisuseFlags on the same database, a new rating stored before its start()
+    const next = new MisuseFlags({ db, clock, log, metrics, audit, bus: new EventBus(log), calendar: WorkingCalendar.china() }, DEFAULTS, { windowMs: 1, minIntervalMs: 1 });
+    ingest.onStored(next.hook);
+    storeOnly(rating({ at: t + 8 * 60_000, level: 4 }));
+    next.start();
+    try {
+      next.drain();
+    expect(flagged('off-hours').map((f) => f.rating_id).sort()).toEqual(stored.map((r) => r.id).sort());
+      expect(db.prepare('SELECT last_rowid AS n FROM misuse_cursor').get()).toEqual(db.prepare('SELECT MAX(rowid) AS n FROM ratings').get());
+    } finally {
+      next.stop();
+    }
+  });
+
+  it('top-burst flags exactly the ratings of some ≥ 5 within 60 s at their window, whatever the arrival order and batching', () => {
+    // a brute-force reference over random traffic: in time order, out of order, same-millisecond ties
+    let x = 12345;
+    const rnd = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const t0 = cn('2026-11-18T09:00:00');
+    const all: Rating[] = [];
+    for (let i = 0; i < 600; i++) {
+      const w = `w-0${1 + Math.floor(rnd() * 3)}`;
+      const inOrder = rnd() < 0.8;
+      const at = inOrder ? t0 + i * 4_000 + Math.floor(rnd() * 3) * 1000 : t0 + Math.floor(rnd() * 600 * 4_000);
+      all.push(rating({ at, windowId: w, deviceId: w.replace('w', 'dev'), origin: 'session' }));
+    }
+    // stored in random batches, judged after each batch
+    for (let i = 0; i < all.length;) {
+      const n = 1 + Math.floor(rnd() * 40);
+      const after: (() => unknown)[] = [];
+      db.transaction(() => { for (const r of all.slice(i, i + n)) ingest.storeLocal(db, r, clock.now(), (fn) => after.push(fn)); })();
+      for (const fn of after) fn();
+      if (rnd() < 0.7) flags.drain();
+      i += n;
+    }
+    flags.drain();
+    const expected = new Set<string>();
+    for (const w of ['w-01', 'w-02', 'w-03']) {
+      const marks = all.filter((r) => r.windowId === w).map((r) => ({ id: r.id, atMs: Date.parse(r.givenAt) }))
+        .sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : 1));
+      for (let i = 0; i + 4 < marks.length; i++) if (marks[i + 4]!.atMs - marks[i]!.atMs <= 60_000) for (let k = i; k <= i + 4; k++) expected.add(marks[k]!.id);
+    }
+    expect(expected.size).toBeGreaterThan(20);
+    expect(new Set(flagged('top-burst').map((f) => f.rating_id))).toEqual(expected);
   });
 });

@@ -2,7 +2,7 @@
  * GET /api/misuse and POST /api/misuse/ack on a real hub: device ratings published over MQTT raise
  * flags through the hub's own ingest hook; roles (401/403), 400 with fields, 404/409, audit.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock, provisionDevice, startTestHub, tokenFor, type TestHub } from '../helpers/hub.js';
 import { call } from '../helpers/http.js';
 import { DevicePublisher, makeRating } from '../helpers/publisher.js';
@@ -26,6 +26,8 @@ describe('misuse API', () => {
     await dev.publishRatings(ratings);
     expect((await dev.waitAcks(ratings.map((r) => r.id))).every((a) => a.result === 'stored')).toBe(true);
     ids.push(...ratings.map((r) => r.id));
+    // the rules judge stored ratings shortly after their commit (hub/src/misuse), not before the ack
+    await vi.waitFor(() => expect(t.hub.db.prepare('SELECT COUNT(*) AS n FROM misuse_flags').get()).toEqual({ n: 16 }), { timeout: 5_000, interval: 20 });
   });
   afterAll(async () => {
     await dev?.close();
