@@ -13,7 +13,6 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import ExcelJS from 'exceljs';
 import { CHANNELS, LEVEL_NAMES, formatChinaTime, type Applicant, type Level } from '@hcp/protocol';
 import type { Db } from '../db/db.js';
 import { DEFAULT_AT, DEFAULT_ONLY, RATING_AT } from './sql.js';
@@ -130,9 +129,11 @@ export async function* csvChunks<R>(columns: readonly Column<R>[], pages: AsyncI
  */
 export function xlsxStream<R>(sheets: readonly { name: string; columns: readonly Column<R>[]; pages: AsyncIterable<readonly R[]>; title?: string }[]): Readable {
   const out = new PassThrough();
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-  wb.creator = 'hcp 好差评大厅中心';
   void (async () => {
+    // loaded on the first export, not at start: exceljs is ~25 MB of resident memory a hub that never exports does not need
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+    wb.creator = 'hcp 好差评大厅中心';
     for (const s of sheets) {
       const ws = wb.addWorksheet(s.name, { views: [{ state: 'frozen', ySplit: s.title ? 2 : 1 }] });
       ws.columns = s.columns.map((c) => ({ width: c.width, ...(c.numFmt ? { style: { numFmt: c.numFmt } } : {}) }));

@@ -7,7 +7,6 @@
  * HCP_REPORT_FONT_MISSING, never a PDF of empty boxes.
  */
 import { existsSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
 import { HcpError } from '@hcp/protocol';
 import { bulletinContent, type Bulletin, type TableSpec } from './report.js';
 
@@ -58,6 +57,8 @@ const A4 = { w: 595.28, h: 841.89, margin: 42 };
 /** Renders the bulletin to PDF bytes. */
 export async function bulletinPdf(b: Bulletin, fonts: FontCandidates): Promise<Buffer> {
   const f = findFonts(fonts);
+  // loaded on the first report, not at start (~15 MB resident)
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4', margins: { top: A4.margin, bottom: A4.margin, left: A4.margin, right: A4.margin }, bufferPages: true,
     info: { Title: b.title, Author: b.hallName, Creator: 'hcp 好差评大厅中心', Subject: '政务服务好差评通报' },
