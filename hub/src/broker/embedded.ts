@@ -77,7 +77,7 @@ export class EmbeddedBroker {
   private nextPub = 0;
   private stopped: (() => void) | undefined;
   /** Token → the (device, key) the broker thread checks that connection's ratings with; the latest per device. */
-  private readonly sigTokens = new Map<number, { deviceId: string; key: Buffer }>();
+  private readonly sigTokens = new Map<number, { key: Buffer }>();
   private readonly sigLatest = new Map<string, number>();
   private nextToken = 0;
   port = 0;
@@ -167,7 +167,7 @@ export class EmbeddedBroker {
               const old = this.sigLatest.get(p.deviceId);
               if (old !== undefined) this.sigTokens.delete(old); // messages of the old connection: checked here
               this.sigLatest.set(p.deviceId, token);
-              this.sigTokens.set(token, { deviceId: p.deviceId, key });
+              this.sigTokens.set(token, { key });
               sig = { key, token };
             }
             this.send({ t: 'auth-r', id: m.id, allow: p ? this.auth.allowList(p) : null, ...(sig ? { sig } : {}) });

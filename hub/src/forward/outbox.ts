@@ -169,7 +169,6 @@ function prepare(db: Db) {
     payloadId: db.prepare('SELECT id FROM forward_payloads WHERE rating_id = ?').pluck(),
     payload: db.prepare('SELECT source, context FROM forward_payloads WHERE rating_id = ?'),
     template: db.prepare('SELECT record, record_profile FROM forward_payloads WHERE rating_id = ?'),
-    payloadFull: db.prepare('SELECT source, context FROM forward_payloads WHERE rating_id = ?'),
     updatePayload: db.prepare('UPDATE forward_payloads SET source = @source, record = @record, record_profile = @profile WHERE rating_id = @ratingId'),
     openOf: db.prepare(`SELECT seq FROM forward_outbox WHERE rating_id = ? AND due_ms IS NOT NULL`).pluck(),
     // Due rows not leased now, with their record template, in one read (raw arrays: see DueRow).
@@ -265,7 +264,7 @@ export class ForwardOutbox {
    */
   correctGivenAt(ratingId: string, givenAt: string, remap: (source: ForwardSource, context: CaseContext) => Premapped | null): boolean {
     if (!(this.s.openOf.all(ratingId) as number[]).some((seq) => !this.leased.has(seq))) return false;
-    const p = this.s.payloadFull.get(ratingId) as { source: string; context: string } | undefined;
+    const p = this.s.payload.get(ratingId) as { source: string; context: string } | undefined;
     if (!p) return false;
     const source = JSON.parse(p.source) as ForwardSource;
     const flags = source.flags.includes('clock-corrected') ? source.flags : [...source.flags, 'clock-corrected' as const];

@@ -4,8 +4,7 @@
  * measures, collects what each wrote with `--json-out`, and writes bench/report.md and
  * bench/report.json (see report.ts). Benchmarks are never run by the test suite.
  */
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
