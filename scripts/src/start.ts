@@ -37,23 +37,22 @@ options:
   --kill-every S     SIGKILL a random device every S seconds (fault demo)
   --help             this text`;
 
-/** Resolves with `preferred` when it can be bound on 127.0.0.1 and 0.0.0.0, else with a free port. */
+/**
+ * The port to hand the hub: `preferred` when it can be bound on 127.0.0.1 and 0.0.0.0 right now,
+ * else 0, so that the hub binds a free port itself and reports it. Probing a free port here and
+ * passing its number on would race with every other process picking ports at the same moment.
+ */
 export async function choosePort(preferred: number): Promise<{ port: number; taken: boolean }> {
-  const tryBind = (port: number, host: string): Promise<number | null> =>
+  const tryBind = (port: number, host: string): Promise<boolean> =>
     new Promise((resolve) => {
       const srv = createServer();
-      srv.once('error', () => resolve(null));
-      srv.listen({ port, host, exclusive: true }, () => {
-        const addr = srv.address();
-        srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : null));
-      });
+      srv.once('error', () => resolve(false));
+      srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
     });
-  if (preferred > 0 && (await tryBind(preferred, '0.0.0.0')) !== null && (await tryBind(preferred, '127.0.0.1')) !== null) {
+  if (preferred > 0 && (await tryBind(preferred, '0.0.0.0')) && (await tryBind(preferred, '127.0.0.1'))) {
     return { port: preferred, taken: false };
   }
-  const free = await tryBind(0, '0.0.0.0');
-  if (free === null) throw new Error('no free TCP port');
-  return { port: free, taken: preferred > 0 };
+  return { port: 0, taken: preferred > 0 };
 }
 
 const PROVINCE_APP_ID = 'hcp-hall';
@@ -149,8 +148,8 @@ async function main(): Promise<void> {
   const devices = Number(v.devices ?? 12);
   const http = await choosePort(Number(v['http-port'] ?? 8080));
   const mqtt = await choosePort(Number(v['mqtt-port'] ?? 1883));
-  if (http.taken) console.log(`port ${v['http-port'] ?? 8080} is taken; the hub's HTTP uses ${http.port} instead (choose with --http-port)`);
-  if (mqtt.taken) console.log(`port ${v['mqtt-port'] ?? 1883} is taken (another MQTT broker?); the hub's broker uses ${mqtt.port} instead (choose with --mqtt-port)`);
+  if (http.taken) console.log(`port ${v['http-port'] ?? 8080} is taken; the hub's HTTP takes a free port instead (choose with --http-port)`);
+  if (mqtt.taken) console.log(`port ${v['mqtt-port'] ?? 1883} is taken (another MQTT broker?); the hub's broker takes a free port instead (choose with --mqtt-port)`);
 
   const procs: Proc[] = [];
   let stopping = false;
@@ -212,17 +211,19 @@ async function main(): Promise<void> {
   }, null, 2));
   const hubLog = join(dataDir, 'hub.log');
   writeFileSync(hubLog, '');
+  // With port 0 the public URL is left out: the hub then answers with the address it was reached at.
   const hub = run('hub', [HUB_BIN, '--data-dir', hubData, '--http-port', String(http.port), '--mqtt-port', String(mqtt.port), '--config', hubConfigPath,
-    '--public-url', `http://127.0.0.1:${http.port}`], (line) => {
+    ...(http.port > 0 ? ['--public-url', `http://127.0.0.1:${http.port}`] : [])], (line) => {
     if (line.startsWith('{')) writeFileSync(hubLog, `${line}\n`, { flag: 'a' });
   });
   procs.push(hub);
-  const hubUrl = await waitFor<string>('the hub', 60_000, (done) => {
+  const { hubUrl, mqttPort } = await waitFor<{ hubUrl: string; mqttPort: number }>('the hub', 60_000, (done) => {
     createInterface({ input: hub.child.stdout! }).on('line', (l) => {
       if (!l.includes('hub.listening')) return;
       try {
-        const j = JSON.parse(l) as { httpUrl?: string; httpPort?: number };
-        done(j.httpUrl ?? `http://127.0.0.1:${j.httpPort ?? http.port}`);
+        const j = JSON.parse(l) as { httpUrl?: string; httpPort?: number; mqttPort?: number };
+        if (typeof j.httpPort !== 'number') return;
+        done({ hubUrl: j.httpUrl ?? `http://127.0.0.1:${j.httpPort}`, mqttPort: j.mqttPort ?? mqtt.port });
       } catch { /* not the line */ }
     });
     hub.child.once('exit', (code) => {
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
   dashboard 管理平台   ${hubUrl}/          login 登录: admin / ${creds.adminPassword}
   API docs             ${hubUrl}/api/docs
   metrics              ${hubUrl}/metrics
-  MQTT broker          mqtt://127.0.0.1:${mqtt.port}
+  MQTT broker          mqtt://127.0.0.1:${mqttPort}
   provincial simulator ${provinceUrl}   (counts: ${provinceUrl}/sim/counts)
   devices              ${devices} simulated, data in ${join(dataDir, 'fleet')}
   hub log              ${hubLog}

@@ -19,12 +19,20 @@ import { DevicePublisher, makeRating, until } from '../helpers/publisher.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
+// Drawn below the kernel's ephemeral range (32768+), so no outgoing connection takes it before
+// Mosquitto binds it.
 async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const s = createServer();
+    const ok = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false));
+      s.listen({ port, host: '127.0.0.1', exclusive: true }, () => r(true));
+    });
+    if (!ok) continue;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  }
 }
 
 describe.skipIf(!existsSync(MOSQUITTO))('external Mosquitto with hub-written passwd/acl files (needs mosquitto binary)', () => {

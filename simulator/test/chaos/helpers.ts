@@ -18,12 +18,24 @@ export function buildAll(): void {
   execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b', 'hub', 'simulator'], { cwd: ROOT, stdio: 'inherit' });
 }
 
+/**
+ * A port that is free now, for a process that must come back on the same port after a SIGKILL.
+ * It is drawn below the kernel's ephemeral range (32768+), so no outgoing connection or listen(0)
+ * elsewhere can take it between this check and the bind, or while the process is down.
+ */
 export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const s = createServer();
+    const ok = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false));
+      s.listen({ port, host: '0.0.0.0', exclusive: true }, () => r(true));
+    });
+    if (ok) {
+      await new Promise<void>((r) => s.close(() => r()));
+      return port;
+    }
+  }
 }
 
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
