@@ -84,6 +84,7 @@ export class DeviceRuntime {
   private startedMono = 0;
   private dbFullAtBacklog: number | null = null;
   private kickPending = false;
+  private lastSyncAsk = -Infinity;
   private settingsCache: { from: StoredIdentity | null; value: SessionSettings & { telemetryIntervalS: number } } | null = null;
   private openReport: OpenReport = { corruptMovedTo: null, detail: null };
   private readonly hardwareId: string;
@@ -350,10 +351,20 @@ export class DeviceRuntime {
 
   private async onCommand(cmd: Command): Promise<Pick<CommandResult, 'ok' | 'code' | 'detail'>> {
     switch (cmd.type) {
-      case 'time.sync':
-        this.time.syncFromHub(cmd.args.nowMs);
-        this.log.info({ hubNow: cmd.args.now }, 'clock synced from hub');
-        return { ok: true };
+      case 'time.sync': {
+        const r = this.time.syncFromHub(cmd.args.nowMs, cmd.args.echo);
+        if (r.kind === 'adopted') {
+          this.log.info({ hubNow: cmd.args.now, offsetMs: r.offsetMs, roundTripMs: r.roundTripMs }, 'clock synced from hub');
+          return { ok: true };
+        }
+        // A clock that has nothing better asks for a fresh sync (at most every 30 s): announcing
+        // `online` again makes the hub answer at once.
+        const mono = this.clock.mono();
+        const ask = !this.time.info().trusted && mono - this.lastSyncAsk >= 30_000 && this.link?.announce() === true;
+        if (ask) this.lastSyncAsk = mono;
+        this.log.warn({ hubNow: cmd.args.now, roundTripMs: r.roundTripMs, askedAgain: ask }, 'stale time.sync refused');
+        return { ok: false, code: 'HCP_TIME_SYNC_STALE', detail: r.roundTripMs === null ? 'no echo; clock already trusted' : `round trip ${r.roundTripMs} ms` };
+      }
       case 'session.start': {
         this.checkStorage();
         const a = cmd.args;

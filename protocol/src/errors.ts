@@ -45,6 +45,7 @@ export const ERRORS = {
   HCP_SESSION_ALREADY_RATED: { message: 'this session has already been rated', retryable: false, http: 409 },
   HCP_PRESS_IGNORED: { message: 'press ignored inside the response interval', retryable: false, http: 429 },
   HCP_OUTBOX_DISK_FULL: { message: 'storage is full; new ratings are refused', retryable: true, http: 507 },
+  HCP_TIME_SYNC_STALE: { message: 'time.sync refused: its round trip was too long (or it answers another boot) to set the clock', retryable: true, http: 409 },
   HCP_OUTBOX_CORRUPT: { message: 'outbox database was corrupt and has been moved aside', retryable: false, http: 500 },
   HCP_NOT_PROVISIONED: { message: 'device is not provisioned', retryable: true, http: 409 },
   HCP_COMMAND_UNKNOWN: { message: 'command type is unknown', retryable: false, http: 400 },

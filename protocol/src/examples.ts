@@ -38,7 +38,7 @@ export const exampleRating: Rating = signRating(exampleUnsignedRating, EXAMPLE_K
 export const exampleRatingBatch: RatingBatch = { v: 1, ratings: [exampleRating] };
 export const exampleAck: Ack = { v: 1, at: '2026-11-21T02:15:30.410Z', items: [{ id: exampleRating.id, result: 'stored' }] };
 
-export const exampleStatusOnline: DeviceStatus = { v: 1, state: 'online', at: '2026-11-21T00:00:05.000Z', bootId: 'b7e1c2d4' };
+export const exampleStatusOnline: DeviceStatus = { v: 1, state: 'online', at: '2026-11-21T00:00:05.000Z', bootId: 'b7e1c2d4', monoMs: 86_400_123 };
 export const exampleStatusLwt: DeviceStatus = { v: 1, state: 'offline', at: '2026-11-21T00:00:05.000Z', reason: 'lwt', bootId: 'b7e1c2d4' };
 
 export const exampleTelemetry: Telemetry = {
@@ -75,7 +75,7 @@ export const exampleCommands: Command[] = [
     v: 1, id: '019a8f3c-0000-7000-8000-000000000004', at: '2026-11-21T02:00:00.000Z', type: 'indicators.set',
     args: { list: { version: '2026.11', items: [{ code: '501', name: '服务态度差', group: '服务态度' }, { code: '510', name: '办事效率低', group: '服务效率' }] } },
   },
-  { v: 1, id: '019a8f3c-0000-7000-8000-000000000005', at: '2026-11-21T02:00:00.000Z', type: 'time.sync', args: { now: '2026-11-21T02:00:00.000Z', nowMs: 1_795_226_400_000 } },
+  { v: 1, id: '019a8f3c-0000-7000-8000-000000000005', at: '2026-11-21T02:00:00.000Z', type: 'time.sync', args: { now: '2026-11-21T02:00:00.000Z', nowMs: 1_795_226_400_000, echo: { bootId: 'b7e1c2d4', monoMs: 86_400_123 } } },
   { v: 1, id: '019a8f3c-0000-7000-8000-000000000006', at: '2026-11-21T02:00:00.000Z', type: 'display.message', args: { text: '本窗口暂停服务，请到3号窗口办理', seconds: 600 } },
   { v: 1, id: '019a8f3c-0000-7000-8000-000000000007', at: '2026-11-21T02:00:00.000Z', type: 'reboot', args: {} },
   { v: 1, id: '019a8f3c-0000-7000-8000-000000000008', at: '2026-11-21T02:00:00.000Z', type: 'decommission', args: {} },

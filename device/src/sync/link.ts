@@ -87,6 +87,22 @@ export class SyncLink {
     this.connect(0);
   }
 
+  /**
+   * Publishes `online` again (retained), with the current monotonic ms: the hub answers every
+   * `online` with a time.sync, so this asks for a fresh one. False when not connected.
+   */
+  announce(): boolean {
+    const c = this.client;
+    if (!c || this.state.kind !== 'online') return false;
+    this.publishOnline(c);
+    return true;
+  }
+
+  private publishOnline(c: MqttClient): void {
+    const online: DeviceStatus = { v: 1, state: 'online', at: this.d.time.iso(), bootId: this.d.time.bootId, monoMs: this.d.time.info().monoMs };
+    c.publish(this.topic('status'), JSON.stringify(online), { qos: 1, retain: true });
+  }
+
   /** Publishes `offline` (reason) retained, then closes. */
   async stop(reason: DeviceStatus['reason'] = 'shutdown'): Promise<void> {
     const c = this.client;
@@ -183,8 +199,7 @@ export class SyncLink {
       c.subscribe([this.topic('acks'), this.topic('commands')], { qos: 1 }, (err) => {
         if (err) return onDown(`subscribe: ${err.message}`);
         if (this.client !== c) return;
-        const online: DeviceStatus = { v: 1, state: 'online', at: this.d.time.iso(), bootId: this.d.time.bootId };
-        c.publish(this.topic('status'), JSON.stringify(online), { qos: 1, retain: true });
+        this.publishOnline(c);
         this.setState({ kind: 'online', since: this.d.clock.now() });
         this.d.log.info('mqtt link online');
         // Start over from the oldest unacked row: whatever was in flight before is sent again.

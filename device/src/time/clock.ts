@@ -59,6 +59,13 @@ export function readBootId(): string {
   }
 }
 
+/** Longest status → time.sync round trip whose time is adopted (half of it is the worst error). */
+export const MAX_SYNC_ROUND_TRIP_MS = 2000;
+
+export type SyncResult =
+  | { readonly kind: 'adopted'; readonly offsetMs: number; readonly roundTripMs: number | null }
+  | { readonly kind: 'stale'; readonly roundTripMs: number | null };
+
 export type ClockTrust =
   | { readonly kind: 'untrusted' }
   | { readonly kind: 'trusted'; readonly source: 'ntp' | 'hub'; readonly offsetMs: number };
@@ -79,9 +86,24 @@ export class DeviceTime {
     return this.clock.now() + (this.trust.kind === 'trusted' ? this.trust.offsetMs : 0);
   }
 
-  /** The hub's time in ms; adopted as the truth from now on. */
-  syncFromHub(hubNowMs: number): void {
-    this.trust = { kind: 'trusted', source: 'hub', offsetMs: hubNowMs - this.clock.now() };
+  /**
+   * The hub's time, answering the `online` status whose boot id and monotonic ms it echoes. Adopted
+   * (as the hub's time plus half the round trip) only when the round trip is at most
+   * MAX_SYNC_ROUND_TRIP_MS: a sync that waited in a broker's queue through an outage, or answers a
+   * retained status of long ago, would set the clock back by the time it waited. Without an echo
+   * (an older hub) it is adopted only by a clock that has nothing better.
+   */
+  syncFromHub(hubNowMs: number, echo?: { bootId: string; monoMs: number }): SyncResult {
+    let roundTripMs: number | null = null;
+    if (echo) {
+      roundTripMs = this.clock.mono() - echo.monoMs;
+      if (echo.bootId !== this.bootId || roundTripMs < 0 || roundTripMs > MAX_SYNC_ROUND_TRIP_MS) return { kind: 'stale', roundTripMs };
+    } else if (this.trust.kind === 'trusted') {
+      return { kind: 'stale', roundTripMs: null };
+    }
+    const offsetMs = Math.round(hubNowMs + (roundTripMs ?? 0) / 2 - this.clock.now());
+    this.trust = { kind: 'trusted', source: 'hub', offsetMs };
+    return { kind: 'adopted', offsetMs, roundTripMs };
   }
 
   info(): { trusted: boolean; source: 'ntp' | 'hub' | 'none'; bootId: string; monoMs: number } {

@@ -93,6 +93,30 @@ function suite(name: string, brokerUrl: () => string) {
       expect(b.flags).not.toContain('clock-untrusted');
     });
 
+    it('a time.sync that waited (round trip over 2 s) is refused; an untrusted device asks again and adopts the fresh one', async () => {
+      const { rt, id } = await device(brokerUrl());
+      const p = new AckPeer({ url: brokerUrl(), keys: new Map([[id.deviceId, id.signingKey]]), timeSyncOnOnline: false });
+      await p.start();
+      stops.push(() => p.stop());
+      await p.waitFor(() => p.statuses.get(id.deviceId)?.monoMs !== undefined, 10_000, 'retained online status');
+      const first = p.statuses.get(id.deviceId)!;
+      // as if the hub had answered this status 5 s ago and a broker had held the answer since
+      const hubNow = Date.now() - 5000;
+      const stale = await p.sendCommand(id.hallId, id.deviceId, 'time.sync', { now: new Date(hubNow).toISOString(), nowMs: hubNow, echo: { bootId: first.bootId!, monoMs: first.monoMs! - 5000 } });
+      await p.waitFor(() => p.results.some((r) => r.commandId === stale), 10_000, 'stale result');
+      expect(p.results.find((r) => r.commandId === stale)).toMatchObject({ ok: false, code: 'HCP_TIME_SYNC_STALE' });
+      expect(rt.time.info().trusted).toBe(false);
+      // the device announced itself again: a prompt answer to that status is adopted
+      await p.waitFor(() => (p.statuses.get(id.deviceId)?.monoMs ?? 0) > first.monoMs!, 10_000, 'second online status');
+      const again = p.statuses.get(id.deviceId)!;
+      const now = Date.now();
+      const fresh = await p.sendCommand(id.hallId, id.deviceId, 'time.sync', { now: new Date(now).toISOString(), nowMs: now, echo: { bootId: again.bootId!, monoMs: again.monoMs! } });
+      await p.waitFor(() => p.results.some((r) => r.commandId === fresh), 10_000, 'fresh result');
+      expect(p.results.find((r) => r.commandId === fresh)?.ok).toBe(true);
+      expect(rt.time.info()).toMatchObject({ trusted: true, source: 'hub' });
+      expect(Math.abs(rt.time.now() - Date.now())).toBeLessThan(2000);
+    });
+
     it('runs hub sessions from commands: batch of cases, 差评 with reason, results and session.ended events', async () => {
       const { rt, id } = await device(brokerUrl(), { session: { responseIntervalMs: 0, walkUp: 'refuse' } });
       const p = await peer(brokerUrl(), [[id.deviceId, id.signingKey]]);

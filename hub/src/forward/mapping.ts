@@ -101,13 +101,18 @@ export function mapRecords(
   // time instead (the rating was given no later than that), rather than a 1970 date the province refuses.
   const untrusted = source.flags.includes('clock-untrusted') && !source.flags.includes('clock-corrected');
   const givenMs = untrusted && source.receivedAt ? Date.parse(source.receivedAt) : Date.parse(source.givenAt);
+  // A rating cannot precede the service it rates: a device clock slightly behind the business
+  // system's (which sets the session's time) would otherwise make the province refuse the record
+  // (assessTime before acceptDate). The hub's stored givenAt is not changed.
+  const acceptMs = context.acceptedAt ? Date.parse(context.acceptedAt) : Number.NaN;
+  const assessMs = givenMs < acceptMs ? acceptMs : givenMs;
   const base: Record<string, string> = {
     assessNumber: String(source.assessNumber),
     satisfaction: provinceLevel(source.level, c.levelOrder),
     evalDetail: source.indicators.join(','),
     writingEvaluation: text,
     pf: provinceChannel(source, profile),
-    assessTime: formatTime(givenMs, c.dateFormat),
+    assessTime: formatTime(assessMs, c.dateFormat),
     taskCode: context.itemCode ?? source.itemCode ?? '',
     taskHandleItem: context.handleItemCode ?? '',
     taskName: context.itemName ?? '',
@@ -117,7 +122,7 @@ export function mapRecords(
     deptCode: context.deptCode || profile.hall.deptCode,
     areaCode: context.areaCode || profile.hall.areaCode,
     proManager: context.staffName ?? '',
-    acceptDate: context.acceptedAt ? formatTime(Date.parse(context.acceptedAt), c.dateFormat) : '',
+    acceptDate: Number.isNaN(acceptMs) ? '' : formatTime(acceptMs, c.dateFormat),
     promiseTime: context.promiseKind ? promiseCode(context.promiseKind, c.promiseOrder) : '',
     dataSource: c.dataSource,
   };

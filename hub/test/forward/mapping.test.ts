@@ -75,6 +75,16 @@ describe('mapRecords', () => {
     expect(mapRecords(corrected, {}, null, p)[0]!.assessTime).toBe('2026-11-21 10:15:00');
   });
 
+  it('never sends a rating as given before the service it rates (a device clock behind the business system)', () => {
+    const p = loadProfile(base);
+    // served 10:15:30.600 by the business system's clock; the device's clock said 10:15:30.550
+    const ctx = { ...context, acceptedAt: '2026-11-21T02:15:30.600Z' };
+    const behind = { ...exampleRating, givenAt: '2026-11-21T02:15:29.950Z' };
+    expect(mapRecords(behind, ctx, null, p)[0]).toMatchObject({ assessTime: '2026-11-21 10:15:30', acceptDate: '2026-11-21 10:15:30' });
+    const after = { ...exampleRating, givenAt: '2026-11-21T02:16:02.000Z' };
+    expect(mapRecords(after, ctx, null, p)[0]).toMatchObject({ assessTime: '2026-11-21 10:16:02', acceptDate: '2026-11-21 10:15:30' });
+  });
+
   it('a record made from the enqueue-time template equals the record mapped at send time', () => {
     const p = loadProfile({ ...base, codes: { userType: 'A', idNumberField: 'certKeyGOV' } });
     const t = recordTemplate(exampleRating, context, p)!;

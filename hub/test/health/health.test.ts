@@ -34,15 +34,17 @@ describe('device health and alerts', () => {
     const at = new Date(clock.now()).toISOString();
     t.hub.services.deviceSettings.setIndicators({ version: '2026.11', items: [{ code: '501', name: '服务态度差' }] }, at);
     t.hub.services.deviceSettings.setSettings({ walkUp: 'refuse' }, at);
-    await dev.publishRaw(topic('status'), JSON.stringify({ v: 1, state: 'online', at, bootId: 'boot-1' }));
+    await dev.publishRaw(topic('status'), JSON.stringify({ v: 1, state: 'online', at, bootId: 'boot-1', monoMs: 123_456 }));
     await dev.waitFor(() => dev.commands('time.sync').length === 1 && dev.commands('indicators.set').length === 1 && dev.commands('config.update').length === 1, 10_000, 'catch-up');
-    expect(dev.commands('time.sync')[0]!.args).toEqual({ now: at, nowMs: clock.now() });
+    // the status' boot id and monotonic ms come back, so the device can measure the round trip
+    expect(dev.commands('time.sync')[0]!.args).toEqual({ now: at, nowMs: clock.now(), echo: { bootId: 'boot-1', monoMs: 123_456 } });
     expect(device().onlineState).toBe('online');
     expect(events.some((e) => e.type === 'device.online')).toBe(true);
     // up to date now (telemetry reports the indicator version; settings version recorded): only time.sync again
     await telemetry({ versions: { ...exampleTelemetry.versions, indicators: '2026.11' } });
     await dev.publishRaw(topic('status'), JSON.stringify({ v: 1, state: 'online', at, bootId: 'boot-1' }));
     await dev.waitFor(() => dev.commands('time.sync').length === 2, 10_000, 'second time.sync');
+    expect(dev.commands('time.sync')[1]!.args).not.toHaveProperty('echo'); // an older device sends no monoMs
     await new Promise((r) => setTimeout(r, 200));
     expect(dev.commands('indicators.set')).toHaveLength(1);
     expect(dev.commands('config.update')).toHaveLength(1);

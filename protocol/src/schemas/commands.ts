@@ -46,7 +46,14 @@ export const ConfigUpdateCommand = command('config.update', Type.Object({ settin
 export const IndicatorsSetCommand = command('indicators.set', Type.Object({ list: IndicatorList }, { additionalProperties: false }));
 export const TimeSyncCommand = command(
   'time.sync',
-  Type.Object({ now: Instant, nowMs: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  Type.Object({
+    now: Instant,
+    nowMs: Type.Integer({ minimum: 0 }),
+    echo: Type.Optional(Type.Object(
+      { bootId: Type.String({ maxLength: 64 }), monoMs: Type.Integer({ minimum: 0 }) },
+      { additionalProperties: false, description: "bootId and monoMs of the `online` status this answers: the device adopts the time only if the round trip is short (a sync queued through a broker outage is stale)" },
+    )),
+  }, { additionalProperties: false }),
 );
 export const DisplayMessageCommand = command(
   'display.message',

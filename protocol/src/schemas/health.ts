@@ -13,6 +13,7 @@ export const DeviceStatus = Type.Object(
     at: Instant,
     reason: Type.Optional(Type.Union([Type.Literal('lwt'), Type.Literal('shutdown'), Type.Literal('decommissioned'), Type.Literal('reboot')])),
     bootId: Type.Optional(Type.String({ maxLength: 64 })),
+    monoMs: Type.Optional(Type.Integer({ minimum: 0, description: "device monotonic ms when sent; the hub echoes it in time.sync so the device can measure the round trip and refuse a stale sync" })),
   },
   { additionalProperties: false },
 );

@@ -120,7 +120,9 @@ export class AckPeer {
         this.statuses.set(deviceId, r.value);
         if (r.value.state === 'online' && (this.o.timeSyncOnOnline ?? true)) {
           const now = Date.now();
-          void this.sendCommand(hallId, deviceId, 'time.sync', { now: new Date(now).toISOString(), nowMs: now }).catch(() => undefined);
+          const { bootId, monoMs } = r.value;
+          const echo = bootId !== undefined && monoMs !== undefined ? { echo: { bootId, monoMs } } : {};
+          void this.sendCommand(hallId, deviceId, 'time.sync', { now: new Date(now).toISOString(), nowMs: now, ...echo }).catch(() => undefined);
         }
         break;
       }
