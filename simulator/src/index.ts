@@ -17,3 +17,4 @@ export { seededRandom, type Random } from './business/random.js';
 export * from './panel/serial-panel-fake.js';
 export * from './gpio/virtual-io.js';
 export * from './hid/fake-hid.js';
+export { restartablePort } from './netem/ports.js';

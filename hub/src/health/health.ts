@@ -6,7 +6,7 @@
  * On every `online` status the device gets `time.sync`, and the indicator list and settings if it
  * is behind. `check()` runs every healthCheckS (timer injected via start/stop; tests call it).
  */
-import { DeviceStatus, Telemetry, decodeJson, type TopicAddress } from '@hcp/protocol';
+import { DeviceStatus, Telemetry, decodeJson, timeSyncFor, type TopicAddress } from '@hcp/protocol';
 import type { Logger } from 'pino';
 import type { Db } from '../db/db.js';
 import type { Clock } from '../clock.js';
@@ -104,7 +104,7 @@ export class Health {
       .run(m.value.state, m.value.state === 'offline' ? (m.value.reason ?? null) : null, m.value.bootId ?? null, at, m.value.state, at, d.id);
     if (m.value.state === 'online') {
       this.alerts.clear(ctx.tx, ctx.after, d.id, 'device-offline', at);
-      this.catchUp(ctx, d, m.value.bootId !== undefined && m.value.monoMs !== undefined ? { bootId: m.value.bootId, monoMs: m.value.monoMs } : undefined);
+      this.catchUp(ctx, d, m.value);
     }
     if (changed) ctx.after(() => {
       this.bus.emit(`device.${m.value.state}`, at, { deviceId: d.id, reason: m.value.reason ?? null });
@@ -115,9 +115,9 @@ export class Health {
    * time.sync always (echoing the status' boot id and monotonic ms, so the device can tell a prompt
    * answer from one that waited in a queue); indicators and settings only when the device is behind.
    */
-  private catchUp(ctx: InboxContext, d: DeviceRow, echo: { bootId: string; monoMs: number } | undefined): void {
-    const now = this.clock.now();
-    ctx.after(() => this.commands.send(d.hallId, d.id, 'time.sync', { now: new Date(now).toISOString(), nowMs: now, ...(echo ? { echo } : {}) }));
+  private catchUp(ctx: InboxContext, d: DeviceRow, status: DeviceStatus): void {
+    const sync = timeSyncFor(status, this.clock.now());
+    ctx.after(() => this.commands.send(d.hallId, d.id, 'time.sync', sync));
     const list = this.settings.indicators();
     if (list && list.version !== d.indicatorsVersion) {
       ctx.after(() => this.commands.send(d.hallId, d.id, 'indicators.set', { list }));

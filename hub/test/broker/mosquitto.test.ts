@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -16,24 +15,9 @@ import { loadSecrets } from '../../src/secrets.js';
 import { writeMosquittoFiles } from '../../src/broker/mosquitto.js';
 import { provisionDevice, startTestHub, type TestHub } from '../helpers/hub.js';
 import { DevicePublisher, makeRating, until } from '../helpers/publisher.js';
+import { restartablePort } from '@hcp/simulator';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
-
-// Drawn below the kernel's ephemeral range (32768+), so no outgoing connection takes it before
-// Mosquitto binds it.
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const s = createServer();
-    const ok = await new Promise<boolean>((r) => {
-      s.once('error', () => r(false));
-      s.listen({ port, host: '127.0.0.1', exclusive: true }, () => r(true));
-    });
-    if (!ok) continue;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  }
-}
 
 describe.skipIf(!existsSync(MOSQUITTO))('external Mosquitto with hub-written passwd/acl files (needs mosquitto binary)', () => {
   let dir: string;
@@ -51,7 +35,7 @@ describe.skipIf(!existsSync(MOSQUITTO))('external Mosquitto with hub-written pas
     await migrate(db);
     writeMosquittoFiles(db, loadSecrets(data).mqtt, 'hall-1', conf);
     db.close();
-    port = await freePort();
+    port = await restartablePort();
     writeFileSync(join(conf, 'mosquitto.conf'), [
       // as root, mosquitto would drop to its own user, which cannot read files in our 0700 temp dir
       ...(process.getuid?.() === 0 ? ['user root'] : []),

@@ -55,6 +55,14 @@ export const TimeSyncCommand = command(
     )),
   }, { additionalProperties: false }),
 );
+export type TimeSyncArgs = Static<typeof TimeSyncCommand>['args'];
+
+/** The time.sync that answers an `online` status at `nowMs`, echoing its boot id and monotonic ms when it has both. */
+export function timeSyncFor(status: { readonly bootId?: string | undefined; readonly monoMs?: number | undefined }, nowMs: number): TimeSyncArgs {
+  const { bootId, monoMs } = status;
+  return { now: new Date(nowMs).toISOString(), nowMs, ...(bootId !== undefined && monoMs !== undefined ? { echo: { bootId, monoMs } } : {}) };
+}
+
 export const DisplayMessageCommand = command(
   'display.message',
   Type.Object({ text: Type.String({ minLength: 1, maxLength: 200 }), seconds: Type.Integer({ minimum: 1, maximum: 3600 }) }, { additionalProperties: false }),

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  type Ack, type Command, DeviceEvent, DeviceStatus, RatingBatch, Telemetry, CommandResult, buildTopic, decodeJson, parseTopic, verifyRating,
+  type Ack, type Command, DeviceEvent, DeviceStatus, RatingBatch, Telemetry, CommandResult, buildTopic, decodeJson, parseTopic, timeSyncFor, verifyRating,
   type CommandType, type Rating,
 } from '@hcp/protocol';
 
@@ -119,10 +119,7 @@ export class AckPeer {
         if (!r.ok) break;
         this.statuses.set(deviceId, r.value);
         if (r.value.state === 'online' && (this.o.timeSyncOnOnline ?? true)) {
-          const now = Date.now();
-          const { bootId, monoMs } = r.value;
-          const echo = bootId !== undefined && monoMs !== undefined ? { echo: { bootId, monoMs } } : {};
-          void this.sendCommand(hallId, deviceId, 'time.sync', { now: new Date(now).toISOString(), nowMs: now, ...echo }).catch(() => undefined);
+          void this.sendCommand(hallId, deviceId, 'time.sync', timeSyncFor(r.value, Date.now())).catch(() => undefined);
         }
         break;
       }

@@ -29,7 +29,7 @@ import { seededRandom } from '../../src/business/random.js';
 import { BusinessSimulator } from '../../src/business/simulator.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { ProvincialSimulator } from '../../src/provincial/server.js';
-import { HUB_BIN, PASSWORD, ROOT, auditHubDb, buildAll, freePort, hubCli, journaled, login, spawnHub, stopChild, until, type HubChild } from './helpers.js';
+import { HUB_BIN, PASSWORD, ROOT, auditHubDb, buildAll, restartablePort, hubCli, journaled, login, spawnHub, stopChild, until, type HubChild } from './helpers.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const DEVICES = 3;
@@ -179,7 +179,7 @@ async function brokerRestarts(mode: 'mosquitto' | 'embedded'): Promise<void> {
     // First start in external-broker mode (docs/brokers.md): the hub's own user is in passwd
     // before the broker starts.
     hubCli(['mosquitto-config', '--data-dir', hubDir, '--out-dir', confDir]);
-    mosq = new PrivateMosquitto(join(c.dir, 'broker'), await freePort(), confDir);
+    mosq = new PrivateMosquitto(join(c.dir, 'broker'), await restartablePort(), confDir);
     c.mosq = mosq;
     mkdirSync(join(c.dir, 'broker'), { recursive: true });
     await mosq.start();
@@ -192,8 +192,8 @@ async function brokerRestarts(mode: 'mosquitto' | 'embedded'): Promise<void> {
     province: { ...profile, endpoint: sim.url, credentials: { appId: APP_ID, secret: APP_SECRET }, retry: { baseMs: 50, maxMs: 500, maxAttempts: null, timeoutMs: 5000 } },
     ...(mosq ? { mqttUrl: mosq.url, mosquittoDir: confDir } : {}),
   }));
-  const hubArgs = ['--data-dir', hubDir, '--http-port', String(await freePort()), '--config', hubConfig, '--log-level', 'warn',
-    ...(mosq ? [] : ['--mqtt-port', String(await freePort()), '--mqtt-host', '127.0.0.1'])];
+  const hubArgs = ['--data-dir', hubDir, '--http-port', String(await restartablePort()), '--config', hubConfig, '--log-level', 'warn',
+    ...(mosq ? [] : ['--mqtt-port', String(await restartablePort()), '--mqtt-host', '127.0.0.1'])];
   c.hub = await spawnHub(HUB_BIN, hubArgs);
   const hubUrl = c.hub.httpUrl;
   const token = await login(hubUrl);

@@ -16,7 +16,7 @@ import { Hub, makeConfig } from '@hcp/hub';
 import type { ProvisionResponse } from '@hcp/protocol';
 import { ProvincialSimulator } from '../../src/provincial/server.js';
 import { FleetHubApi } from '../../src/fleet/hub-api.js';
-import { PASSWORD, auditHubDb, buildAll, freePort, login, spawnHub, stopChild, until, type HubChild } from './helpers.js';
+import { PASSWORD, auditHubDb, buildAll, restartablePort, login, spawnHub, stopChild, until, type HubChild } from './helpers.js';
 import { ResendingDevice } from './publisher.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'hub-forward.mjs');
@@ -85,7 +85,7 @@ async function setUp(faults: Record<string, unknown>): Promise<{ c: Ctx; sim: Pr
   await sim.start();
   const dataDir = join(c.dir, 'hub');
   const creds = await prepareHubDir(dataDir);
-  const config = { dataDir, httpPort: await freePort(), mqttPort: await freePort(), httpHost: '127.0.0.1', mqttHost: '127.0.0.1', logLevel: 'warn' };
+  const config = { dataDir, httpPort: await restartablePort(), mqttPort: await restartablePort(), httpHost: '127.0.0.1', mqttHost: '127.0.0.1', logLevel: 'warn' };
   return { c, sim, args: [JSON.stringify({ config, profile: profileFor(sim) })], creds };
 }
 

@@ -3,7 +3,6 @@
  * operator login, waits on conditions (never timings) and the audit of a fleet against a hub.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -18,25 +17,7 @@ export function buildAll(): void {
   execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-b', 'hub', 'simulator'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-/**
- * A port that is free now, for a process that must come back on the same port after a SIGKILL.
- * It is drawn below the kernel's ephemeral range (32768+), so no outgoing connection or listen(0)
- * elsewhere can take it between this check and the bind, or while the process is down.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const s = createServer();
-    const ok = await new Promise<boolean>((r) => {
-      s.once('error', () => r(false));
-      s.listen({ port, host: '0.0.0.0', exclusive: true }, () => r(true));
-    });
-    if (ok) {
-      await new Promise<void>((r) => s.close(() => r()));
-      return port;
-    }
-  }
-}
+export { restartablePort } from '../../src/netem/ports.js';
 
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

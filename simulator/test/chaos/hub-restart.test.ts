@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/business/random.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { FleetHubApi } from '../../src/fleet/hub-api.js';
-import { HUB_BIN, PASSWORD, auditHubDb, buildAll, freePort, hubCli, journaled, login, spawnHub, stopChild, until, type HubChild } from './helpers.js';
+import { HUB_BIN, PASSWORD, auditHubDb, buildAll, restartablePort, hubCli, journaled, login, spawnHub, stopChild, until, type HubChild } from './helpers.js';
 
 const DEVICES = 3;
 
@@ -33,7 +33,7 @@ describe('chaos: hub and embedded broker killed mid-ingest', () => {
   it('SIGKILL the hub twice while devices rate: thanks = stored once', async () => {
     const hubDir = join(dir, 'hub');
     const fleetDir = join(dir, 'fleet');
-    const args = ['--data-dir', hubDir, '--http-port', String(await freePort()), '--mqtt-port', String(await freePort()), '--log-level', 'warn'];
+    const args = ['--data-dir', hubDir, '--http-port', String(await restartablePort()), '--mqtt-port', String(await restartablePort()), '--log-level', 'warn'];
     hubCli(['create-user', '--data-dir', hubDir, '--username', 'mgr', '--role', 'manager', '--password', PASSWORD]);
     hub = await spawnHub(HUB_BIN, args);
     const token = await login(hub.httpUrl);

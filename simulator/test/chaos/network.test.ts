@@ -16,7 +16,7 @@ import { Hub, makeConfig } from '@hcp/hub';
 import { seededRandom } from '../../src/business/random.js';
 import { Fleet } from '../../src/fleet/fleet.js';
 import { NetemProxy } from '../../src/netem/proxy.js';
-import { PASSWORD, auditHubDb, buildAll, freePort, journaled, until } from './helpers.js';
+import { PASSWORD, auditHubDb, buildAll, restartablePort, journaled, until } from './helpers.js';
 
 const DEVICES = 3;
 
@@ -43,7 +43,7 @@ afterEach(async () => {
 async function dropStallHeal(broker: { external: URL } | { embedded: true }): Promise<void> {
   const r: Run = { dir: mkdtempSync(join(tmpdir(), 'hcp-chaos-net-')), fleets: [] };
   run = r;
-  const mqttPort = 'external' in broker ? Number(broker.external.port || 1883) : await freePort();
+  const mqttPort = 'external' in broker ? Number(broker.external.port || 1883) : await restartablePort();
   const proxy = new NetemProxy({ targetHost: 'external' in broker ? broker.external.hostname : '127.0.0.1', targetPort: mqttPort });
   r.proxy = proxy;
   await proxy.start();
