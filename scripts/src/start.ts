@@ -174,8 +174,10 @@ async function main(): Promise<void> {
   const secretPath = join(dataDir, 'province-secret');
   if (!existsSync(secretPath)) writeFileSync(secretPath, randomBytes(18).toString('base64url'), { mode: 0o600 });
   const provinceSecret = readFileSync(secretPath, 'utf8').trim();
+  // Generated secrets and tokens are passed as --opt=value everywhere below: a base64url value may
+  // start with '-', which parseArgs would take for an option ("argument is ambiguous").
   const province = run('provincial', [SIM_BIN, 'provincial', '--port', '0', '--data', join(dataDir, 'province.sqlite'),
-    '--app-id', PROVINCE_APP_ID, '--app-secret', provinceSecret]);
+    '--app-id', PROVINCE_APP_ID, `--app-secret=${provinceSecret}`]);
   procs.push(province);
   const provinceUrl = await waitFor<string>('the provincial simulator', 30_000, (done) => {
     createInterface({ input: province.child.stdout! }).on('line', (l) => {
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
     creds = JSON.parse(readFileSync(credsPath, 'utf8')) as Credentials;
   } else {
     const adminPassword = randomBytes(9).toString('base64url');
-    const u = await runToEnd([HUB_BIN, 'create-user', '--data-dir', hubData, '--username', 'admin', '--role', 'admin', '--password', adminPassword]);
+    const u = await runToEnd([HUB_BIN, 'create-user', '--data-dir', hubData, '--username', 'admin', '--role', 'admin', `--password=${adminPassword}`]);
     if (u.code !== 0) throw new Error(`hcp-hub create-user failed: ${u.err || u.out}`);
     const t = await runToEnd([HUB_BIN, 'create-token', '--data-dir', hubData, '--name', 'business-sim', '--role', 'business']);
     let token: string | undefined;
@@ -237,13 +239,13 @@ async function main(): Promise<void> {
   const login = await fetch(`${hubUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: creds.adminPassword }) });
   const session = (await login.json()) as { token?: string };
   if (!login.ok || !session.token) throw new Error(`cannot log in to the hub as admin (${login.status})`);
-  procs.push(run('fleet', [SIM_BIN, 'fleet', '--hub', hubUrl, '--token', session.token, '--devices', String(devices), '--sessions', 'business',
+  procs.push(run('fleet', [SIM_BIN, 'fleet', '--hub', hubUrl, `--token=${session.token}`, '--devices', String(devices), '--sessions', 'business',
     '--data-dir', join(dataDir, 'fleet'), '--think-min', '800', '--think-max', '4000', '--quiet',
     ...(v['kill-every'] ? ['--kill-every', v['kill-every']] : [])]));
   // sessions start once the devices are online (a session for a window without one is refused);
   // after 60 s the business system starts anyway and the refusals show which windows lack one
   await devicesOnline(hubUrl, session.token, devices, 60_000);
-  procs.push(run('business', [SIM_BIN, 'business', '--hub', hubUrl, '--token', creds.businessToken, '--rate', v.rate ?? '1', '--quiet']));
+  procs.push(run('business', [SIM_BIN, 'business', '--hub', hubUrl, `--token=${creds.businessToken}`, '--rate', v.rate ?? '1', '--quiet']));
 
   console.log(`
 好差评 hall is running 大厅已启动

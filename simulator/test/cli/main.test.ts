@@ -191,7 +191,8 @@ describe('hcp-sim CLI (child processes of the built bin)', () => {
     const hub = new FakeHub();
     const url = await hub.start();
     try {
-      const child = spawn(process.execPath, [BIN, 'business', '--hub', url, '--token', 'tok', '--rate', '200', '--limit', '5', '--seed', '3'], {
+      // a generated token may start with '-': npm start passes it as --token=value
+      const child = spawn(process.execPath, [BIN, 'business', '--hub', url, '--token=-tok', '--rate', '200', '--limit', '5', '--seed', '3'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -200,6 +201,7 @@ describe('hcp-sim CLI (child processes of the built bin)', () => {
       expect(out).toMatch(/limit reached: .*opened 5 · rejected 0 · failed 0/);
       expect(hub.sessions()).toHaveLength(5);
       expect(hub.seen.filter((s) => s.method === 'GET').map((s) => s.url).sort()).toEqual(['/api/staff', '/api/windows']);
+      expect(new Set(hub.seen.map((s) => s.auth))).toEqual(new Set(['Bearer -tok']));
     } finally {
       await hub.stop();
     }
